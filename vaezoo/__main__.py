@@ -1,0 +1,3 @@
+from vaezoo.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""OmegaConf resolvers and the config transformations applied before a run is validated."""
+
+from __future__ import annotations
+
+import os
+
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+# Hydra overrides that change a paper's protocol: a run with any of them is "reduced".
+PROTOCOL_KEYS = ("trainer.", "data.subset", "data.batch_size", "model.is_samples", "callbacks.early_stopping")
+
+
+def ambient_dim(manifold_dim: int, latent_target: str) -> int:
+    """Length of z for a latent whose manifold has dimension ``manifold_dim`` (S^d lives in R^{d+1})."""
+    return int(manifold_dim) + get_class(latent_target).manifold_codim
+
+
+def latent_support(latent_target: str) -> str:
+    return get_class(latent_target).support
+
+
+def wandb_offline() -> bool:
+    """W&B runs offline (synced later) unless an API key is configured."""
+    return not os.environ.get("WANDB_API_KEY")
+
+
+def register_resolvers() -> None:
+    for name, fn in (("vaezoo.ambient_dim", ambient_dim), ("vaezoo.support", latent_support),
+                     ("vaezoo.wandb_offline", wandb_offline)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, fn)
+
+
+def apply_smoke(cfg: DictConfig) -> None:
+    """smoke=true: two batches of each stage, one epoch, a tiny subset and few IS samples (CI)."""
+    if not cfg.smoke:
+        return
+    with open_dict(cfg):
+        cfg.trainer.max_epochs = 1
+        cfg.trainer.limit_train_batches = 2
+        cfg.trainer.limit_val_batches = 2
+        cfg.trainer.limit_test_batches = 2
+        cfg.trainer.enable_progress_bar = False
+        cfg.callbacks.progress = None
+        cfg.model.is_samples = 4
+        cfg.model.is_chunk = 4
+        cfg.data.subset = 32
+        cfg.data.batch_size = 16
+        cfg.data.eval_batch_size = 16
+        if "val_size" in cfg.data:
+            cfg.data.val_size = 0.2
+
+
+def effective_scale(cfg: DictConfig, overrides: list[str], is_sample_data: bool) -> str:
+    """The honest scale of a run: smoke runs and sample data say so; a "full" protocol whose
+    trainer, data subset or evaluation was overridden becomes "reduced"."""
+    if cfg.smoke:
+        return "smoke"
+    if is_sample_data:
+        return "proxy"
+    touched = any(o.lstrip("+~").startswith(PROTOCOL_KEYS) for o in overrides)
+    return "reduced" if cfg.scale == "full" and touched else cfg.scale

@@ -1,0 +1,5 @@
+"""DataModules: files under the data root -> batches."""
+
+from vaezoo.data.mnist import MNISTDataModule
+
+__all__ = ["MNISTDataModule"]

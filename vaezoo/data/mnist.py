@@ -1,0 +1,158 @@
+"""MNIST with dynamic binarisation (Salakhutdinov & Murray 2008), as in Davidson et al. 2018 §5.2,
+or the fixed binarisation of Larochelle & Murray (2011).
+
+Dynamic binarisation: every training batch draws x ~ Bernoulli(pixel / 255) anew, so each
+epoch sees new binary images; validation and test images are binarised once with a fixed
+seed, so every evaluation sees the same data. The official 60k training images are split
+50k/10k into train/validation by a permutation drawn with ``split_seed`` (default 0).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset, default_collate
+
+from vaezoo.data.idx import read_idx_gz
+from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
+from vaezoo.errors import ConfigError, DataFileError
+
+_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
+IDX_FILES = (
+    RemoteFile("train-images-idx3-ubyte.gz", tuple(m + "train-images-idx3-ubyte.gz" for m in _MIRRORS),
+               "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    RemoteFile("train-labels-idx1-ubyte.gz", tuple(m + "train-labels-idx1-ubyte.gz" for m in _MIRRORS),
+               "d53e105ee54ea40749a09fcbcd1e9432"),
+    RemoteFile("t10k-images-idx3-ubyte.gz", tuple(m + "t10k-images-idx3-ubyte.gz" for m in _MIRRORS),
+               "9fb629c4189551a2d022fa330f9573f3"),
+    RemoteFile("t10k-labels-idx1-ubyte.gz", tuple(m + "t10k-labels-idx1-ubyte.gz" for m in _MIRRORS),
+               "ec29112dd5afa0611ce80d1b7f02629c"),
+)
+# No canonical download of this file: it is built from Larochelle's binarized_mnist_*.amat.
+FIXED_FILE = RemoteFile("binarized_mnist.npz", (), None)
+BINARIZATIONS = ("dynamic", "fixed")
+
+
+def embedded_sample_dir() -> Path:
+    """The MNIST sample shipped with the package (first 1,000 training and 200 test images)."""
+    return Path(str(resources.files("vaezoo.data") / "sample"))
+
+
+def _dynamic_binarize(batch):
+    """Collate, then draw binary pixels from the grey levels: new images at every epoch."""
+    x, y = default_collate(batch)
+    return torch.bernoulli(x), y
+
+
+class MNISTDataModule(pl.LightningDataModule):
+    """Binarised MNIST as [batch, 784] float tensors in {0, 1} with integer labels.
+
+    Args:
+        root: data root holding ``mnist/``; None reads the sample shipped in the package.
+        binarization: "dynamic" (idx files) or "fixed" (``binarized_mnist.npz``, its own split).
+        val_size: validation images taken from the training file: a count, or a fraction < 1.
+        split_seed: seed of the train/validation permutation.
+        eval_binarization_seed: seed of the one-off binarisation of validation and test images.
+        batch_size / eval_batch_size: training / evaluation batch sizes.
+        subset: keep only the first ``subset`` examples of every split (smoke runs).
+        download: fetch missing idx files (md5-checked) when the network allows.
+    """
+
+    def __init__(
+        self,
+        root: str | None,
+        binarization: str = "dynamic",
+        val_size: float = 10_000,
+        split_seed: int = 0,
+        eval_binarization_seed: int = 0,
+        batch_size: int = 64,
+        eval_batch_size: int = 500,
+        subset: int | None = None,
+        num_workers: int = 0,
+        download: bool = True,
+    ) -> None:
+        super().__init__()
+        if binarization not in BINARIZATIONS:
+            raise ConfigError(f"data.binarization={binarization!r} is not one of {list(BINARIZATIONS)}")
+        self.directory = embedded_sample_dir() / "mnist" if root is None else resolve_root(root) / "mnist"
+        self.binarization = binarization
+        self.val_size = val_size
+        self.split_seed = split_seed
+        self.eval_binarization_seed = eval_binarization_seed
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.subset = subset
+        self.num_workers = num_workers
+        self.download = download and root is not None
+        self.is_sample = root is None
+        self.splits: dict[str, TensorDataset] = {}
+
+    def prepare_data(self) -> None:
+        """Check (and when allowed, download) the files before anything is trained."""
+        if self.binarization == "fixed":
+            ensure_files(self.directory, [FIXED_FILE], False,
+                         "convert Larochelle's binarized_mnist_{train,valid,test}.amat into an npz "
+                         "with uint8 arrays 'train', 'valid', 'test'")
+            return
+        ensure_files(self.directory, IDX_FILES, self.download,
+                     "allow data.download=true with network access, or copy the four MNIST idx .gz files there")
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        if self.binarization == "fixed":
+            arrays = self._read_fixed()
+        else:
+            arrays = self._read_dynamic()
+        self.splits = {name: TensorDataset(x[: self.subset], y[: self.subset]) for name, (x, y) in arrays.items()}
+
+    def _read_dynamic(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        images = read_idx_gz(self.directory / "train-images-idx3-ubyte.gz")
+        labels = read_idx_gz(self.directory / "train-labels-idx1-ubyte.gz")
+        test_images = read_idx_gz(self.directory / "t10k-images-idx3-ubyte.gz")
+        test_labels = read_idx_gz(self.directory / "t10k-labels-idx1-ubyte.gz")
+        n_val = self._validation_count(len(images))
+        order = torch.randperm(len(images), generator=torch.Generator().manual_seed(self.split_seed))
+        train_idx, val_idx = order[: len(images) - n_val], order[len(images) - n_val:]
+        grey = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
+        labels_t = torch.from_numpy(labels.astype(np.int64))
+        binarizer = torch.Generator().manual_seed(self.eval_binarization_seed)
+        test_grey = torch.from_numpy(test_images.reshape(len(test_images), -1).astype(np.float32) / 255.0)
+        return {
+            "train": (grey[train_idx], labels_t[train_idx]),
+            "val": (torch.bernoulli(grey[val_idx], generator=binarizer), labels_t[val_idx]),
+            "test": (torch.bernoulli(test_grey, generator=binarizer), torch.from_numpy(test_labels.astype(np.int64))),
+        }
+
+    def _read_fixed(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        path = self.directory / FIXED_FILE.name
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {split: npz[key] for split, key in (("train", "train"), ("val", "valid"), ("test", "test"))}
+        except (OSError, ValueError, KeyError) as err:
+            raise DataFileError(f"{path} is not a readable npz with arrays train/valid/test ({err})") from None
+        # The fixed set carries no labels; -1 marks them as absent.
+        return {split: (torch.from_numpy(a.astype(np.float32)), torch.full((len(a),), -1, dtype=torch.long))
+                for split, a in arrays.items()}
+
+    def _validation_count(self, n_train: int) -> int:
+        count = int(round(self.val_size * n_train)) if 0 < self.val_size < 1 else int(self.val_size)
+        if not 0 < count < n_train:
+            raise ConfigError(f"data.val_size={self.val_size} leaves no training or no validation images "
+                              f"out of {n_train} in {self.directory}; use a count below {n_train} or a fraction in (0, 1)")
+        return count
+
+    def train_dataloader(self) -> DataLoader:
+        collate = _dynamic_binarize if self.binarization == "dynamic" else None
+        return DataLoader(self.splits["train"], batch_size=self.batch_size, shuffle=True, drop_last=False,
+                          num_workers=self.num_workers, collate_fn=collate)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(self.splits["val"], batch_size=self.eval_batch_size, num_workers=self.num_workers)
+
+    def test_dataloader(self) -> DataLoader:
+        return DataLoader(self.splits["test"], batch_size=self.eval_batch_size, num_workers=self.num_workers)

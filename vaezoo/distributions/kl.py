@@ -1,0 +1,21 @@
+"""Closed-form KL divergences registered with torch.distributions.kl_divergence."""
+
+from torch.distributions import kl_divergence, register_kl
+
+from vaezoo.distributions.sphere_uniform import HypersphericalUniform, log_sphere_surface_area
+from vaezoo.distributions.vmf import VonMisesFisher
+
+
+@register_kl(VonMisesFisher, HypersphericalUniform)
+def kl_vmf_sphere_uniform(q: VonMisesFisher, p: HypersphericalUniform):
+    """KL(vMF(mu, kappa) || U(S^{m-1})) = -H(q) + log Area(S^{m-1}) (Davidson et al. 2018, eq. 5).
+
+    The entropy is formed as kappa (1 - A_m) - (log C_m + kappa) in float64, which avoids the
+    catastrophic cancellation of kappa A_m - log I_{m/2-1}(kappa) at large kappa.
+    """
+    if q.dim != p.dim:
+        raise ValueError(f"KL(vMF || uniform): dimensions differ ({q.dim} vs {p.dim})")
+    return log_sphere_surface_area(q.dim) - q.entropy()
+
+
+__all__ = ["kl_divergence", "kl_vmf_sphere_uniform"]

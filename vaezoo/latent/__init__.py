@@ -1,0 +1,7 @@
+"""Posterior heads mapping encoder features to a distribution over z."""
+
+from vaezoo.latent.base import EUCLIDEAN, SPHERE, LatentHead
+from vaezoo.latent.gaussian import GaussianHead
+from vaezoo.latent.vmf import FixedKappaVMFHead, VMFHead
+
+__all__ = ["EUCLIDEAN", "SPHERE", "FixedKappaVMFHead", "GaussianHead", "LatentHead", "VMFHead"]

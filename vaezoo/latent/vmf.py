@@ -1,0 +1,58 @@
+"""von Mises-Fisher posterior heads: learned kappa (S-VAE) and fixed kappa (Xu & Durrett 2018)."""
+
+import torch
+from torch import nn
+
+from vaezoo.distributions.vmf import VonMisesFisher
+from vaezoo.latent.base import SPHERE, LatentHead
+from vaezoo.nets.mlp import glorot_init
+
+
+def _unit(x: torch.Tensor) -> torch.Tensor:
+    return x / x.norm(dim=-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
+
+
+class VMFHead(LatentHead):
+    """features -> vMF(mu, kappa), mu = normalised linear map, kappa = softplus(linear) + 1.
+
+    The "+1" follows the public S-VAE code (Davidson et al. 2018 leave the parameterisation
+    unstated); it keeps the posterior from collapsing to the uniform prior.
+    """
+
+    support = SPHERE
+    manifold_codim = 1
+
+    def __init__(self, in_features: int, dim: int) -> None:
+        super().__init__(in_features, dim)
+        if dim < 2:
+            raise ValueError(f"VMFHead: dim is the ambient dimension of z and must be >= 2, got {dim}")
+        self.loc = nn.Linear(in_features, dim)
+        self.raw_scale = nn.Linear(in_features, 1)
+        glorot_init(self)
+
+    def forward(self, features: torch.Tensor) -> VonMisesFisher:
+        kappa = nn.functional.softplus(self.raw_scale(features)) + 1.0
+        return VonMisesFisher(_unit(self.loc(features)), kappa)
+
+
+class FixedKappaVMFHead(LatentHead):
+    """features -> vMF(mu, kappa) with a constant kappa (Xu & Durrett 2018, §3): the KL to the
+    uniform prior is then a constant, so it cannot collapse."""
+
+    support = SPHERE
+    manifold_codim = 1
+    takes_fixed_kappa = True
+
+    def __init__(self, in_features: int, dim: int, kappa: float) -> None:
+        super().__init__(in_features, dim)
+        if dim < 2:
+            raise ValueError(f"FixedKappaVMFHead: dim must be >= 2, got {dim}")
+        if kappa is None or kappa <= 0:
+            raise ValueError(f"FixedKappaVMFHead: kappa must be a positive number, got {kappa!r}")
+        self.loc = nn.Linear(in_features, dim)
+        self.register_buffer("kappa", torch.tensor([float(kappa)]))
+        glorot_init(self)
+
+    def forward(self, features: torch.Tensor) -> VonMisesFisher:
+        loc = _unit(self.loc(features))
+        return VonMisesFisher(loc, self.kappa.to(loc.dtype).expand(loc.shape[:-1] + (1,)))

@@ -1,0 +1,5 @@
+"""TorchMetrics used at evaluation."""
+
+from vaezoo.metrics.loglik import ImportanceSampledLogLik
+
+__all__ = ["ImportanceSampledLogLik"]

@@ -1,0 +1,125 @@
+"""The ELBO core shared by every VAE: encode, sample, reconstruct, regularise, evaluate.
+
+A paper's model subclasses ``VAE`` and supplies only ``log_likelihood`` (and, if needed,
+``inputs``); KL estimation, warm-up, logging and importance-sampled evaluation live here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+from torch.distributions import Distribution
+from torchmetrics import MeanMetric
+
+from vaezoo.distributions.vmf import VonMisesFisher
+from vaezoo.latent.base import LatentHead
+from vaezoo.metrics.loglik import ImportanceSampledLogLik
+from vaezoo.objectives.annealing import LinearWarmup
+from vaezoo.objectives.kl import KLTerm
+from vaezoo.priors.base import Prior
+
+
+class VAE(pl.LightningModule, ABC):
+    """Variational autoencoder trained on the beta-weighted ELBO E_q[log p(x|z)] - beta KL(q||p).
+
+    Args:
+        encoder: x -> features; must expose ``out_features``.
+        latent: features -> q(z|x).
+        decoder: z -> likelihood parameters.
+        prior: p(z).
+        lr: Adam learning rate.
+        kl_warmup_epochs: epochs of the linear KL warm-up (0 = none).
+        is_samples: importance samples K of the test log-likelihood.
+        is_chunk: samples decoded at once while estimating it (memory bound).
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        latent: LatentHead,
+        decoder: nn.Module,
+        prior: Prior,
+        lr: float = 1e-3,
+        kl_warmup_epochs: float = 0.0,
+        is_samples: int = 500,
+        is_chunk: int = 100,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["encoder", "latent", "decoder", "prior"])
+        if latent.dim != prior.dim:
+            raise ValueError(f"latent.dim={latent.dim} differs from prior.dim={prior.dim}")
+        self.encoder, self.latent, self.decoder, self.prior = encoder, latent, decoder, prior
+        self.kl_term = KLTerm()
+        self.kl_weight = LinearWarmup(kl_warmup_epochs)
+        self.metrics = nn.ModuleDict({
+            f"{stage}_{name}": MeanMetric()
+            for stage in ("val", "test") for name in ("elbo", "re", "kl")
+        })
+        self.test_ll = ImportanceSampledLogLik()
+
+    @abstractmethod
+    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """log p(x|z) for z [*sample, batch, dim] -> [*sample, batch]."""
+
+    def inputs(self, batch) -> torch.Tensor:
+        """The tensor x of a batch; datasets yield (x, label) pairs."""
+        return batch[0]
+
+    def posterior(self, x: torch.Tensor) -> Distribution:
+        return self.latent(self.encoder(x))
+
+    def elbo_terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Distribution]:
+        """Single-sample reconstruction term and KL per example, and q(z|x)."""
+        q = self.posterior(x)
+        z = q.rsample()
+        return self.log_likelihood(x, z), self.kl_term(q, self.prior(), z), q
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        x = self.inputs(batch)
+        re, kl, q = self.elbo_terms(x)
+        beta = self.kl_weight(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches))
+        loss = -(re - beta * kl).mean()
+        logs = {"loss": loss, "elbo": (re - kl).mean(), "re": re.mean(), "kl": kl.mean(), "beta": beta}
+        if isinstance(q, VonMisesFisher):
+            logs["kappa"] = q.scale.mean()
+        self.log_dict({f"train/{k}": v for k, v in logs.items()}, on_step=False, on_epoch=True,
+                      batch_size=x.shape[0])
+        return loss
+
+    def _evaluate(self, batch, stage: str) -> torch.Tensor:
+        x = self.inputs(batch)
+        re, kl, _ = self.elbo_terms(x)
+        for name, value in (("elbo", re - kl), ("re", re), ("kl", kl)):
+            metric = self.metrics[f"{stage}_{name}"]
+            metric.update(value)
+            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True)
+        return x
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        x = self._evaluate(batch, "test")
+        self.test_ll.update(self.importance_log_weights(x, self.hparams.is_samples, self.hparams.is_chunk))
+        self.log("test/ll", self.test_ll, on_step=False, on_epoch=True)
+
+    @torch.no_grad()
+    def importance_log_weights(self, x: torch.Tensor, samples: int, chunk: int) -> torch.Tensor:
+        """log p(x|z_k) + log p(z_k) - log q(z_k|x), z_k ~ q(z|x): [samples, batch]."""
+        q, p = self.posterior(x), self.prior()
+        weights = []
+        for start in range(0, samples, chunk):
+            z = q.rsample((min(chunk, samples - start),))
+            weights.append(self.log_likelihood(x, z) + p.log_prob(z) - q.log_prob(z))
+        return torch.cat(weights)
+
+    def estimators(self) -> dict[str, dict]:
+        """How each reported test number was estimated (written to results.json)."""
+        return {"test/ll": {"method": "importance_sampling", "samples": self.hparams.is_samples},
+                "test/elbo": {"method": "single_sample_monte_carlo", "samples": 1}}
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)

@@ -1,0 +1,5 @@
+"""Encoders and decoders."""
+
+from vaezoo.nets.mlp import MLP, glorot_init
+
+__all__ = ["MLP", "glorot_init"]

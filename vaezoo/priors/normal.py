@@ -1,0 +1,18 @@
+"""Standard normal prior N(0, I) of the Gaussian VAE."""
+
+import torch
+from torch.distributions import Independent, Normal
+
+from vaezoo.latent.base import EUCLIDEAN
+from vaezoo.priors.base import Prior
+
+
+class StandardNormal(Prior):
+    support = EUCLIDEAN
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+        self.register_buffer("zeros", torch.zeros(dim), persistent=False)
+
+    def forward(self) -> Independent:
+        return Independent(Normal(self.zeros, torch.ones_like(self.zeros)), 1)

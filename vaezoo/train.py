@@ -1,0 +1,69 @@
+"""One run: validate the config, build everything with hydra.utils.instantiate, fit, test, record."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import lightning.pytorch as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from vaezoo.config import apply_smoke, effective_scale
+from vaezoo.results import git_sha, write_results
+from vaezoo.validation import validate
+
+log = logging.getLogger(__name__)
+
+
+def build_model(cfg: DictConfig) -> pl.LightningModule:
+    """The LightningModule of ``cfg.model`` with its encoder, latent head, decoder and prior."""
+    encoder = instantiate(cfg.model.encoder)
+    latent = instantiate(cfg.latent)(in_features=encoder.out_features)
+    return instantiate(cfg.model, encoder=encoder, latent=latent, prior=instantiate(cfg.prior))
+
+
+def build_trainer(cfg: DictConfig, output_dir: Path) -> pl.Trainer:
+    callbacks = [instantiate(c) for c in cfg.callbacks.values() if c is not None]
+    for callback in callbacks:
+        if isinstance(callback, pl.callbacks.ModelCheckpoint):
+            callback.dirpath = str(output_dir / "checkpoints")
+    loggers = [instantiate(lg, save_dir=str(output_dir)) for lg in cfg.logger.values()]
+    return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, default_root_dir=str(output_dir))
+
+
+def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
+    """Train and test the composed config; write config.yaml and results.json to ``output_dir``.
+
+    Raises ConfigError / DataFileError before training when the config or the data is bad.
+    """
+    started = time.perf_counter()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    apply_smoke(cfg)
+    validate(cfg)
+    pl.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(cfg.data)
+    datamodule.prepare_data()
+    model = build_model(cfg)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    trainer = build_trainer(cfg, output_dir)
+    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+    record = {
+        "experiment": cfg.name,
+        "paper_rows": list(cfg.paper_rows),
+        "scale": effective_scale(cfg, list(overrides), datamodule.is_sample),
+        "seed": cfg.seed,
+        "git_sha": git_sha(),
+        "wall_time_s": round(time.perf_counter() - started, 2),
+        "epochs": trainer.current_epoch,
+        "checkpoint": best or None,
+        "metrics": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")},
+        "estimators": model.estimators(),
+    }
+    if trainer.is_global_zero:
+        write_results(output_dir / "results.json", record)
+        log.info("results: %s", record["metrics"])
+    return record

@@ -1,0 +1,65 @@
+"""Checks of a composed config before any data is read or any model is trained."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf
+
+from vaezoo.errors import ConfigError
+
+SCALES = ("full", "reduced", "proxy", "smoke")
+# Keys whose values are sizes of tensors and must be positive integers.
+SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
+             "is_samples", "is_chunk")
+
+
+def _size_entries(node, path: str = "") -> Iterator[tuple[str, object]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in SIZE_KEYS and value is not None:
+                yield where, value
+            yield from _size_entries(value, where)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _size_entries(value, f"{path}[{i}]")
+
+
+def _check_sizes(cfg: DictConfig) -> None:
+    for where, value in _size_entries(OmegaConf.to_container(cfg)):
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise ConfigError(f"{where}={value!r}: sizes must be positive integers")
+
+
+def _check_latent_prior(cfg: DictConfig) -> None:
+    latent_cls = get_class(cfg.latent._target_)
+    prior_cls = get_class(cfg.prior._target_)
+    if latent_cls.support != prior_cls.support:
+        raise ConfigError(
+            f"latent {latent_cls.__name__} lives in {latent_cls.support} space but prior "
+            f"{prior_cls.__name__} in {prior_cls.support} space: their supports differ, so the KL is "
+            f"undefined. Pick a prior on the {latent_cls.support} (e.g. "
+            f"{'prior=normal' if latent_cls.support == 'euclidean' else 'prior=sphere_uniform'}).")
+    if cfg.kappa is not None and not latent_cls.takes_fixed_kappa:
+        raise ConfigError(f"kappa={cfg.kappa} is set but latent {latent_cls.__name__} does not take a "
+                          f"fixed concentration; use latent=vmf_fixed or drop kappa")
+    if latent_cls.takes_fixed_kappa and (cfg.kappa is None or cfg.kappa <= 0):
+        raise ConfigError(f"latent {latent_cls.__name__} needs a positive fixed concentration: set kappa=<number>, "
+                          f"got kappa={cfg.kappa}")
+    if latent_cls.support == "sphere" and cfg.latent.dim < 2:
+        raise ConfigError(f"latent.dim={cfg.latent.dim}: a sphere latent needs the ambient dimension m >= 2")
+
+
+def validate(cfg: DictConfig) -> None:
+    """Raise ConfigError naming the key, the value and what is accepted."""
+    try:
+        OmegaConf.resolve(cfg)
+    except Exception as err:  # interpolation errors carry the key in their message
+        raise ConfigError(f"config could not be resolved: {err}") from None
+    if cfg.scale not in SCALES:
+        raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
+    _check_sizes(cfg)
+    _check_latent_prior(cfg)
