@@ -33,5 +33,37 @@ def _app(cfg: DictConfig) -> float | None:
     return record["metrics"].get("test/elbo")
 
 
+# Hydra flags that take a value, and the values that --info accepts.
+_VALUE_FLAGS = frozenset({"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
+                          "--config-dir", "-cd", "--experimental-rerun"})
+_INFO_VALUES = frozenset({"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"})
+
+
+def flags_before_overrides(argv: list[str]) -> list[str]:
+    """Move Hydra's flags ahead of the overrides.
+
+    Hydra parses its command line with argparse, which cannot take positional overrides on both
+    sides of a flag: `+experiment=table3 -m kappa=20,40,80` would be rejected. Overrides never
+    start with "-", so they can be told apart from flags and their values.
+    """
+    flags: list[str] = []
+    overrides: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if not token.startswith("-"):
+            overrides.append(token)
+        else:
+            flags.append(token)
+            takes_value = token in _VALUE_FLAGS or (
+                token in ("--info", "-i") and i + 1 < len(argv) and argv[i + 1] in _INFO_VALUES)
+            if takes_value and i + 1 < len(argv):
+                i += 1
+                flags.append(argv[i])
+        i += 1
+    return flags + overrides
+
+
 def main() -> None:
+    sys.argv[1:] = flags_before_overrides(sys.argv[1:])
     _app()

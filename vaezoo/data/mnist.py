@@ -125,7 +125,8 @@ class MNISTDataModule(pl.LightningDataModule):
         return {
             "train": (grey[train_idx], labels_t[train_idx]),
             "val": (torch.bernoulli(grey[val_idx], generator=binarizer), labels_t[val_idx]),
-            "test": (torch.bernoulli(test_grey, generator=binarizer), torch.from_numpy(test_labels.astype(np.int64))),
+            "test": (torch.bernoulli(test_grey, generator=binarizer),
+                     torch.from_numpy(test_labels.astype(np.int64))),
         }
 
     def _read_fixed(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
@@ -143,7 +144,8 @@ class MNISTDataModule(pl.LightningDataModule):
         count = int(round(self.val_size * n_train)) if 0 < self.val_size < 1 else int(self.val_size)
         if not 0 < count < n_train:
             raise ConfigError(f"data.val_size={self.val_size} leaves no training or no validation images "
-                              f"out of {n_train} in {self.directory}; use a count below {n_train} or a fraction in (0, 1)")
+                              f"out of {n_train} in {self.directory}; use a count below {n_train} "
+                              f"or a fraction in (0, 1)")
         return count
 
     def train_dataloader(self) -> DataLoader:

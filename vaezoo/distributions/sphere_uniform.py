@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
-from torch.distributions import Distribution, constraints
+from torch.distributions import Distribution
 
 from vaezoo.distributions.constraints import unit_sphere
 
@@ -31,14 +31,14 @@ class HypersphericalUniform(Distribution):
         self,
         dim: int,
         batch_shape: torch.Size | tuple[int, ...] = (),
-        dtype: torch.dtype = torch.get_default_dtype(),
+        dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
         validate_args: bool | None = None,
     ) -> None:
         if int(dim) != dim or dim < 2:
             raise ValueError(f"HypersphericalUniform: dim must be an integer >= 2, got {dim!r}")
         self.dim = int(dim)
-        self._dtype = dtype
+        self._dtype = dtype or torch.get_default_dtype()
         self._device = torch.device(device) if device is not None else torch.device("cpu")
         super().__init__(torch.Size(batch_shape), torch.Size([self.dim]), validate_args)
 

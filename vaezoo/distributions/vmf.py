@@ -135,7 +135,9 @@ class VonMisesFisher(Distribution):
     def mode(self) -> torch.Tensor:
         return self.loc
 
-    def rsample_with_proposals(self, sample_shape: torch.Size | tuple[int, ...] = ()) -> tuple[torch.Tensor, torch.Tensor]:
+    def rsample_with_proposals(
+        self, sample_shape: torch.Size | tuple[int, ...] = ()
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Reparameterised samples [*sample_shape, *batch_shape, m] and proposals per sample."""
         shape = self._extended_shape(torch.Size(sample_shape))
         kappa = self.scale.expand(shape[:-1] + (1,))

@@ -1,0 +1,149 @@
+"""Pairing of ours and the reference per cell, summary statistics and the markdown summary."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+
+THRESHOLDS = {"float32": 3.0, "float64": 2.0}
+"""A cell is flagged when our time exceeds the reference's by more than this factor."""
+
+UNITS = {
+    "rsample": ("vMF rsample, batch 512: samples/s (higher is better)",
+                lambda row: f"{row['per_second']:,.0f}"),
+    "kl": ("KL(vMF || uniform) forward + backward to loc and kappa, batch 512: ms per call",
+           lambda row: f"{row['seconds'] * 1e3:.3f}"),
+}
+
+
+def compare(rows: Iterable[dict]) -> list[dict]:
+    """One entry per (bench, dtype, m, kappa) with ours, reference and ratio = time ours / time ref.
+
+    ``status`` is "ok", "reference failed" or "ours failed"; ``ratio`` is None unless "ok".
+    """
+    cells: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["bench"], row["dtype"], row["m"], row["kappa"])
+        cells.setdefault(key, {})[row["impl"]] = row
+    out = []
+    for (bench, dtype, m, kappa), impls in cells.items():
+        ours, ref = impls["ours"], impls.get("reference")
+        if ref is None:
+            continue
+        entry = {"bench": bench, "dtype": dtype, "m": m, "kappa": kappa}
+        if ours["failure"] is not None:
+            entry |= {"status": "ours failed", "ratio": None}
+        elif ref["failure"] is not None:
+            entry |= {"status": "reference failed", "ratio": None}
+        else:
+            entry |= {"status": "ok", "ratio": ours["seconds"] / ref["seconds"]}
+        out.append(entry)
+    return out
+
+
+def median_ratios(comparisons: list[dict]) -> dict[str, dict[str, dict]]:
+    """bench -> dtype -> median ratio over the cells where both worked, and cell counts."""
+    out: dict[str, dict[str, dict]] = {}
+    for c in comparisons:
+        out.setdefault(c["bench"], {}).setdefault(c["dtype"], {"ratios": [], "cells": 0})
+        slot = out[c["bench"]][c["dtype"]]
+        slot["cells"] += 1
+        if c["ratio"] is not None:
+            slot["ratios"].append(c["ratio"])
+    return {bench: {dtype: {"median_ratio": statistics.median(s["ratios"]) if s["ratios"] else None,
+                            "cells_ok": len(s["ratios"]), "cells": s["cells"]}
+                    for dtype, s in by_dtype.items()}
+            for bench, by_dtype in out.items()}
+
+
+def flagged(comparisons: list[dict]) -> list[dict]:
+    """Cells where ours is slower than THRESHOLDS[dtype] times the reference, worst first."""
+    slow = [c for c in comparisons if c["ratio"] is not None and c["ratio"] > THRESHOLDS[c["dtype"]]]
+    return sorted(slow, key=lambda c: -c["ratio"])
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _value(row: dict | None, bench: str) -> str:
+    if row is None:
+        return "-"
+    return UNITS[bench][1](row) if row["failure"] is None else "failed"
+
+
+def _ratio(entry: dict | None) -> str:
+    if entry is None:
+        return "-"
+    return f"{entry['ratio']:.2f}" if entry["status"] == "ok" else entry["status"]
+
+
+def vmf_table(bench: str, rows: list[dict], comparisons: list[dict]) -> str:
+    """Rows (m, kappa); per dtype: ours, and with a reference also the reference and the ratio."""
+    rows = [r for r in rows if r["bench"] == bench]
+    dtypes = sorted({r["dtype"] for r in rows})
+    with_ref = any(r["impl"] == "reference" for r in rows)
+    by_key = {(r["impl"], r["dtype"], r["m"], r["kappa"]): r for r in rows}
+    ratio_of = {(c["dtype"], c["m"], c["kappa"]): c for c in comparisons if c["bench"] == bench}
+    header = ["m", "kappa"]
+    for dtype in dtypes:
+        header += [f"{dtype} ours", f"{dtype} ref", f"{dtype} ours/ref time"] if with_ref else [dtype]
+    body = []
+    for m, kappa in sorted({(r["m"], r["kappa"]) for r in rows}):
+        line = [str(m), f"{kappa:g}"]
+        for dtype in dtypes:
+            line.append(_value(by_key.get(("ours", dtype, m, kappa)), bench))
+            if with_ref:
+                line += [_value(by_key.get(("reference", dtype, m, kappa)), bench),
+                         _ratio(ratio_of.get((dtype, m, kappa)))]
+        body.append(line)
+    return f"## {UNITS[bench][0]}\n\n" + _table(header, body)
+
+
+def train_table(rows: list[dict]) -> str:
+    header = ["model", "d", "batch", "framework steps/s", "bare steps/s", "overhead (bare / framework)"]
+    body = [[r["model"], str(r["d"]), str(r["batch"]), f"{r['framework_steps_per_s']:.1f}",
+             f"{r['bare_steps_per_s']:.1f}", f"{r['overhead']:.2f}"] for r in rows]
+    return ("## One training step: Lightning Trainer vs bare PyTorch loop (median of "
+            f"{len(rows[0]['framework_runs'])} runs, {rows[0]['steps']} steps, first "
+            f"{rows[0]['warmup']} dropped)\n\n" + _table(header, body))
+
+
+def summary_lines(result: dict) -> list[str]:
+    """Median ratios and flagged cells, or a note that no reference was timed."""
+    if result["reference"] is None:
+        return ["No reference timed (set SVAE_REF to an s-vae-pytorch checkout to compare)."]
+    lines = []
+    for bench, by_dtype in result["median_ratios"].items():
+        for dtype, s in sorted(by_dtype.items()):
+            value = "n/a" if s["median_ratio"] is None else f"{s['median_ratio']:.2f}"
+            lines.append(f"- {bench} {dtype}: median time ratio ours/reference = {value} "
+                         f"over the {s['cells_ok']} of {s['cells']} cells where the reference worked")
+    limits = ", ".join(f"{v:g}x ({k})" for k, v in THRESHOLDS.items())
+    slow = result["flagged"]
+    lines.append(f"- cells where ours is slower than {limits} the reference: "
+                 + ("none" if not slow else ", ".join(
+                     f"{c['bench']} {c['dtype']} m={c['m']} kappa={c['kappa']:g} ({c['ratio']:.2f}x)"
+                     for c in slow)))
+    return lines
+
+
+def summary_markdown(result: dict) -> str:
+    machine, ref = result["machine"], result["reference"]
+    head = [f"# vaezoo benchmarks: {result['name']} ({result['mode']} grid)", "",
+            f"- date: {machine['date']}, duration: {result['duration_s']:.0f} s",
+            f"- cpu: {machine['cpu_model']} ({machine['logical_cpus']} logical), "
+            f"torch threads: {machine['torch_threads']}, torch {machine['torch']}, "
+            f"lightning {machine['lightning']}",
+            f"- timing: median of {result['settings']['repeats']} interleaved repeats after warm-up",
+            f"- vaezoo commit: {machine['vaezoo_commit']}"]
+    if ref is not None:
+        head.append(f"- reference: {ref['path']} (commit {ref['commit'] or 'unknown: not a git checkout'}); "
+                    f"compatibility shims: {', '.join(ref['shims']) or 'none needed'}")
+    sections = [vmf_table(b, result["vmf"], result["comparisons"]) for b in UNITS]
+    sections.append(train_table(result["train_step"]))
+    if result["profiles"]:
+        sections.append(f"Profiles of the flagged cells: `{result['profiles']}`.")
+    return "\n\n".join(["\n".join(head), "## Summary\n\n" + "\n".join(summary_lines(result)),
+                        *sections]) + "\n"

@@ -1,0 +1,64 @@
+"""Single runs through Hydra's compose API: outputs, metrics, checkpoints, resume, scale."""
+
+import csv
+import math
+
+import pytest
+import torch
+
+from tests.cli.conftest import compose_config, read_results
+
+# A short non-smoke run: smoke=true would pin max_epochs to 1.
+QUICK = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1",
+         "model.is_samples=3", "model.is_chunk=3", "data.val_size=0.2", "callbacks.progress=null"]
+
+
+@pytest.mark.parametrize("latent,prior", [("gaussian", "StandardNormal"), ("vmf", "SphereUniform")])
+def test_latent_selects_its_prior(latent, prior):
+    cfg = compose_config([f"latent={latent}"])
+    assert cfg.prior._target_.endswith(prior)
+
+
+def test_davidson_table1_maps_manifold_dimension_to_the_length_of_z():
+    gaussian = compose_config(["+experiment=davidson2018/table1", "paper_d=5"])
+    svae = compose_config(["+experiment=davidson2018/table1", "paper_d=5", "latent=vmf"])
+    assert gaussian.latent.dim == 5 and svae.latent.dim == 6 and svae.prior.dim == 6
+    assert svae.paper_rows == ["davidson2018_table1.csv:model=s-vae,d=5"]
+    assert gaussian.paper_rows == ["davidson2018_table1.csv:model=n-vae,d=5"]
+    assert svae.callbacks.early_stopping.patience == 50 and svae.model.kl_warmup_epochs == 100
+
+
+def test_results_json_holds_test_metrics_with_paper_signs(run_inprocess):
+    record, out = run_inprocess(["+experiment=davidson2018/table1", "latent=vmf", "paper_d=2"])
+    m = record["metrics"]
+    assert set(m) == {"test/ll", "test/elbo", "test/re", "test/kl"}
+    assert m["test/ll"] < 0 and m["test/elbo"] < 0 and m["test/re"] < 0 and m["test/kl"] > 0
+    assert math.isclose(m["test/elbo"], m["test/re"] - m["test/kl"], rel_tol=1e-5)
+    assert record["estimators"]["test/ll"] == {"method": "importance_sampling", "samples": 4}
+    assert record["paper_rows"] == ["davidson2018_table1.csv:model=s-vae,d=2"]
+
+
+def test_per_epoch_curves_are_in_the_metrics_csv(run_inprocess):
+    _, out = run_inprocess(["data=mnist", "latent=vmf", "trainer.max_epochs=2", *QUICK], smoke=False)
+    rows = list(csv.DictReader(open(out / "metrics.csv")))
+    columns = set(rows[0])
+    assert {"train/elbo", "train/kl", "train/re", "train/kappa", "val/elbo", "val/kl", "epoch"} <= columns
+    epochs = {r["epoch"] for r in rows if r["val/elbo"]}
+    assert epochs == {"0", "1"}
+    assert read_results(out)["scale"] == "reduced"
+
+
+def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, tmp_path):
+    _, out = run_inprocess(["latent=vmf"])
+    last = out / "checkpoints" / "last.ckpt"
+    state = torch.load(last, weights_only=True)
+    assert "state_dict" in state and any(k.startswith("latent.") for k in state["state_dict"])
+    record, _ = run_inprocess(["latent=vmf", f"ckpt_path={last}", "trainer.max_epochs=3", *QUICK], smoke=False)
+    assert record["epochs"] == 3
+
+
+def test_default_job_runs_on_the_embedded_sample(tmp_path):
+    from vaezoo.train import run
+    overrides = ["smoke=true"]
+    record = run(compose_config(overrides), tmp_path, overrides)
+    assert record["scale"] == "smoke" and record["metrics"]["test/ll"] < 0

@@ -1,0 +1,102 @@
+import shutil
+
+import pytest
+import torch
+
+from vaezoo.data import MNISTDataModule
+from vaezoo.data.mnist import embedded_sample_dir
+from vaezoo.errors import ConfigError, DataFileError
+
+
+def datamodule(fixtures_dir, **kwargs) -> MNISTDataModule:
+    defaults = dict(root=str(fixtures_dir), val_size=20, batch_size=16, eval_batch_size=16, download=False)
+    return MNISTDataModule(**{**defaults, **kwargs})
+
+
+def test_split_sizes_and_binary_values(fixtures_dir):
+    dm = datamodule(fixtures_dir)
+    dm.prepare_data()
+    dm.setup()
+    assert [len(dm.splits[s]) for s in ("train", "val", "test")] == [100, 20, 40]
+    x, y = next(iter(dm.train_dataloader()))
+    assert x.shape == (16, 784) and set(x.unique().tolist()) <= {0.0, 1.0} and y.dtype == torch.long
+    assert set(dm.splits["test"].tensors[0].unique().tolist()) == {0.0, 1.0}
+
+
+def test_training_images_are_rebinarised_every_epoch_and_evaluation_images_are_fixed(fixtures_dir):
+    dm = datamodule(fixtures_dir)
+    dm.setup()
+    collate = dm.train_dataloader().collate_fn
+    loader = torch.utils.data.DataLoader(dm.splits["train"], batch_size=100, collate_fn=collate)
+    first, second = next(iter(loader))[0], next(iter(loader))[0]
+    grey = dm.splits["train"].tensors[0]
+    assert not torch.equal(first, second)
+    # Each draw is Bernoulli(grey): its mean over pixels matches the grey level's mean.
+    assert abs(first.mean().item() - grey.mean().item()) < 0.01
+    again = datamodule(fixtures_dir)
+    again.setup()
+    assert torch.equal(dm.splits["test"].tensors[0], again.splits["test"].tensors[0])
+    assert torch.equal(dm.splits["val"].tensors[0], again.splits["val"].tensors[0])
+
+
+def test_split_is_seeded(fixtures_dir):
+    a, b, c = (datamodule(fixtures_dir, split_seed=s) for s in (0, 0, 1))
+    for dm in (a, b, c):
+        dm.setup()
+    assert torch.equal(a.splits["val"].tensors[1], b.splits["val"].tensors[1])
+    assert not torch.equal(a.splits["val"].tensors[1], c.splits["val"].tensors[1])
+
+
+def test_fraction_validation_size_and_subset(fixtures_dir):
+    dm = datamodule(fixtures_dir, val_size=0.25, subset=10)
+    dm.setup()
+    assert [len(dm.splits[s]) for s in ("train", "val", "test")] == [10, 10, 10]
+    with pytest.raises(ConfigError, match="data.val_size=500 leaves no training"):
+        datamodule(fixtures_dir, val_size=500).setup()
+
+
+def test_fixed_binarisation_reads_the_npz(fixtures_dir):
+    dm = datamodule(fixtures_dir, binarization="fixed")
+    dm.prepare_data()
+    dm.setup()
+    assert [len(dm.splits[s]) for s in ("train", "val", "test")] == [100, 40, 40]
+    x, y = next(iter(dm.train_dataloader()))
+    assert set(x.unique().tolist()) <= {0.0, 1.0} and (y == -1).all()
+
+
+def test_missing_files_name_the_file_the_root_and_the_remedy(tmp_path):
+    dm = MNISTDataModule(root=str(tmp_path / "nowhere"), download=False)
+    with pytest.raises(DataFileError) as err:
+        dm.prepare_data()
+    message = str(err.value)
+    assert "train-images-idx3-ubyte.gz" in message and str(tmp_path / "nowhere" / "mnist") in message
+    assert "VAEZOO_DATA" in message
+
+
+def test_failed_download_leaves_no_partial_file(tmp_path, monkeypatch):
+    import urllib.request
+
+    def refuse(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    dm = MNISTDataModule(root=str(tmp_path), download=True)
+    with pytest.raises(DataFileError, match="could not download train-images-idx3-ubyte.gz"):
+        dm.prepare_data()
+    assert list((tmp_path / "mnist").iterdir()) == []
+
+
+def test_truncated_file_fails_at_setup_with_its_name(tmp_path, fixtures_dir):
+    shutil.copytree(fixtures_dir / "mnist", tmp_path / "mnist")
+    target = tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz"
+    target.write_bytes(target.read_bytes()[:100])
+    with pytest.raises(DataFileError, match="t10k-images-idx3-ubyte.gz is truncated"):
+        MNISTDataModule(root=str(tmp_path), val_size=20, download=False).setup()
+
+
+def test_embedded_sample_needs_no_root():
+    assert (embedded_sample_dir() / "mnist" / "train-images-idx3-ubyte.gz").is_file()
+    dm = MNISTDataModule(root=None, val_size=200)
+    dm.prepare_data()
+    dm.setup()
+    assert dm.is_sample and len(dm.splits["train"]) == 800 and len(dm.splits["test"]) == 200

@@ -1,0 +1,41 @@
+import pytest
+import torch
+from torch.distributions import Independent
+
+from vaezoo.distributions import VonMisesFisher
+from vaezoo.latent import FixedKappaVMFHead, GaussianHead, VMFHead
+
+
+def test_gaussian_head_shapes_and_positive_scale():
+    q = GaussianHead(8, 3)(torch.randn(5, 8) * 100)
+    assert isinstance(q, Independent) and q.batch_shape == (5,) and q.event_shape == (3,)
+    assert (q.base_dist.scale > 0).all()
+
+
+def test_vmf_head_unit_loc_and_kappa_at_least_one():
+    q = VMFHead(8, 4)(torch.randn(5, 8) * 100)
+    assert isinstance(q, VonMisesFisher) and q.batch_shape == (5,)
+    assert torch.allclose(q.loc.norm(dim=-1), torch.ones(5))
+    assert (q.scale >= 1.0).all()
+
+
+def test_fixed_kappa_head_uses_the_constant_and_gets_no_gradient_for_it():
+    head = FixedKappaVMFHead(8, 4, kappa=80.0)
+    q = head(torch.randn(5, 8))
+    assert torch.equal(q.scale, torch.full((5, 1), 80.0))
+    assert all(p is not head.kappa for p in head.parameters())
+
+
+@pytest.mark.parametrize("cls,args,match", [
+    (GaussianHead, (8, 0), "must be positive"),
+    (VMFHead, (8, 1), "must be >= 2"),
+    (FixedKappaVMFHead, (8, 4, -1.0), "kappa must be a positive number"),
+])
+def test_heads_reject_bad_arguments(cls, args, match):
+    with pytest.raises(ValueError, match=match):
+        cls(*args)
+
+
+def test_manifold_codimension_declared():
+    assert GaussianHead.manifold_codim == 0 and VMFHead.manifold_codim == 1
+    assert FixedKappaVMFHead.takes_fixed_kappa and not VMFHead.takes_fixed_kappa
