@@ -21,7 +21,7 @@ from benchmarks.common import machine_info
 from benchmarks.reference import Reference, load_reference
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MAX_PROFILES = 6
+PROFILES_PER_BENCH = 4
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,27 @@ def reference_info(reference: Reference | None) -> dict | None:
 
 
 def write_profiles(cells: list[dict], path: Path) -> None:
-    """Profiles of our implementation at the worst flagged cells."""
+    """Profiles of our implementation at the worst flagged cells of each benchmark."""
     parts = [f"# Profiles of vaezoo at cells slower than {report.THRESHOLDS} x the reference\n"]
-    for c in cells[:MAX_PROFILES]:
+    worst: list[dict] = []
+    for bench in bench_vmf.BENCHES:
+        worst += [c for c in cells if c["bench"] == bench][:PROFILES_PER_BENCH]
+    for c in worst:
         print(f"  profiling {c['bench']} {c['dtype']} m={c['m']} kappa={c['kappa']:g}")
         parts.append(bench_vmf.profile_ours(c["bench"], getattr(torch, c["dtype"]), c["m"], c["kappa"]))
     path.write_text("\n".join(parts))
+
+
+def measure(mode: Mode, reference: Reference | None) -> dict:
+    """Run every benchmark of ``mode``; the per-cell comparison with the reference included."""
+    print("vMF rsample and KL:")
+    vmf_rows = bench_vmf.run_grid(mode.grid, reference, mode.repeats, mode.min_block_s)
+    print("training step:")
+    train_rows = bench_train_step.run(mode.train)
+    comparisons = report.compare(vmf_rows)
+    return {"vmf": vmf_rows, "comparisons": comparisons, "train_step": train_rows,
+            "median_ratios": report.median_ratios(comparisons),
+            "flagged": report.flagged(comparisons)}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -77,27 +92,17 @@ def main(argv: list[str] | None = None) -> dict:
           f"{reference.path if reference else 'none (set SVAE_REF)'}"
           + (", imported unmodified (no compatibility shims)" if reference and not reference.shims else ""))
     start = perf_counter()
-    print("vMF rsample and KL:")
-    vmf_rows = bench_vmf.run_grid(mode.grid, reference, mode.repeats, mode.min_block_s)
-    print("training step:")
-    train_rows = bench_train_step.run(mode.train)
-    comparisons = report.compare(vmf_rows)
-    slow = report.flagged(comparisons)
-    profiles = args.out / f"{name}_profiles.md"
-    if slow and mode.profile:
-        write_profiles(slow, profiles)
-    result = {
-        "name": name, "mode": mode_name, "machine": machine,
-        "torch_threads_at_end": torch.get_num_threads(),
-        "settings": {"grid": mode.grid.to_json(), "batch": bench_vmf.BATCH, "repeats": mode.repeats,
-                     "min_block_s": mode.min_block_s, "train": vars(mode.train),
-                     "thresholds": report.THRESHOLDS},
-        "reference": reference_info(reference),
-        "vmf": vmf_rows, "comparisons": comparisons, "train_step": train_rows,
-        "median_ratios": report.median_ratios(comparisons), "flagged": slow,
-        "profiles": profiles.name if slow and mode.profile else None,
-        "duration_s": perf_counter() - start,
-    }
+    result = {"name": name, "mode": mode_name, "machine": machine,
+              "settings": {"grid": mode.grid.to_json(), "batch": bench_vmf.BATCH,
+                           "repeats": mode.repeats, "min_block_s": mode.min_block_s,
+                           "train": vars(mode.train), "thresholds": report.THRESHOLDS},
+              "reference": reference_info(reference)}
+    result |= measure(mode, reference)
+    result["profiles"] = None
+    if result["flagged"] and mode.profile:
+        result["profiles"] = f"{name}_profiles.md"
+        write_profiles(result["flagged"], args.out / result["profiles"])
+    result |= {"torch_threads_at_end": torch.get_num_threads(), "duration_s": perf_counter() - start}
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
     summary = report.summary_markdown(result)
     (args.out / "summary.md").write_text(summary)

@@ -28,7 +28,12 @@ def _size_entries(node, path: str = "") -> Iterator[tuple[str, object]]:
 
 
 def _check_sizes(cfg: DictConfig) -> None:
-    for where, value in _size_entries(OmegaConf.to_container(cfg)):
+    """Latent and prior first: other sizes (the decoder's input) are interpolated from them."""
+    container = OmegaConf.to_container(cfg)
+    first = ("latent", "prior")
+    ordered = {k: container[k] for k in first if k in container} | {
+        k: v for k, v in container.items() if k not in first}
+    for where, value in _size_entries(ordered):
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 raise ConfigError(f"{where}={value!r}: sizes must be positive integers")

@@ -1,0 +1,44 @@
+"""The command line exactly as users type it: --cfg, -m sweeps, loggers, flags between overrides."""
+
+import pytest
+
+from tests.cli.conftest import FIXTURES, read_results
+from vaezoo.cli import flags_before_overrides
+
+
+def test_cfg_job_prints_the_composed_config(cli):
+    result = cli("+experiment=davidson2018/table1", "latent=vmf", "--cfg", "job", "--resolve")
+    assert result.returncode == 0
+    assert "_target_: vaezoo.latent.VMFHead" in result.stdout and "dim: 6" in result.stdout
+    assert "patience: 50" in result.stdout
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["+experiment=table3", "-m", "kappa=20,40,80"], ["-m", "+experiment=table3", "kappa=20,40,80"]),
+    (["a=1", "--cfg", "job", "b=2"], ["--cfg", "job", "a=1", "b=2"]),
+    (["a=1", "--info", "defaults", "b=2"], ["--info", "defaults", "a=1", "b=2"]),
+    (["a=1", "--info"], ["--info", "a=1"]),
+    (["--multirun", "~x", "++y=3"], ["--multirun", "~x", "++y=3"]),
+])
+def test_flags_may_sit_between_overrides(argv, expected):
+    assert flags_before_overrides(argv) == expected
+
+
+def test_multirun_over_latents_composes_matching_priors(cli, tmp_path):
+    result = cli("+experiment=davidson2018/table1", "-m", "latent=gaussian,vmf", "paper_d=2", "smoke=true",
+                 f"data_root={FIXTURES}", "data.download=false")
+    assert result.returncode == 0, result.stderr[-2000:]
+    runs = sorted(p.parent for p in (tmp_path / "multirun").rglob("results.json"))
+    assert len(runs) == 2
+    configs = [(run / "config.yaml").read_text() for run in runs]
+    assert any("vaezoo.priors.StandardNormal" in c and "dim: 2" in c for c in configs)
+    assert any("vaezoo.priors.SphereUniform" in c and "dim: 3" in c for c in configs)
+    assert {read_results(run)["paper_rows"][0] for run in runs} == {
+        "davidson2018_table1.csv:model=n-vae,d=2", "davidson2018_table1.csv:model=s-vae,d=2"}
+
+
+def test_wandb_logger_runs_offline_without_a_key(cli, tmp_path):
+    result = cli("logger=wandb", "smoke=true", env={"WANDB_API_KEY": ""})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert list(tmp_path.rglob("wandb/offline-run-*"))
+    assert list(tmp_path.rglob("metrics.csv"))

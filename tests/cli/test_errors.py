@@ -1,0 +1,70 @@
+"""Bad input: a specific message and a non-zero exit before any training, nothing written."""
+
+import shutil
+
+import pytest
+
+from tests.cli.conftest import FIXTURES
+from vaezoo.errors import ConfigError, DataFileError
+
+
+def assert_nothing_trained(directory):
+    assert not (directory / "checkpoints").exists() and not (directory / "metrics.csv").exists()
+
+
+def test_unknown_group_choice_lists_the_options(cli):
+    result = cli("latent=nope")
+    assert result.returncode != 0
+    assert "Could not find 'latent/nope'" in result.stderr and "gaussian" in result.stderr and "vmf" in result.stderr
+    result = cli("data=imagenet")
+    assert result.returncode != 0 and "Could not find 'data/imagenet'" in result.stderr
+
+
+def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
+    result = cli("latent.dim=-3", "smoke=true")
+    assert result.returncode == 2
+    assert "vaezoo: error: latent.dim=-3: sizes must be positive integers" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.ckpt"))
+
+
+@pytest.mark.parametrize("overrides,match", [
+    (["latent.dim=0"], r"latent.dim=0: sizes must be positive"),
+    (["model.encoder.hidden_sizes=[256,-1]"], r"model.encoder.hidden_sizes=\[256, -1\]: sizes must be positive"),
+    (["kappa=20"], r"kappa=20 is set but latent GaussianHead does not take a fixed concentration"),
+    (["latent=vmf", "kappa=20"], r"latent VMFHead does not take a fixed concentration"),
+    (["latent=vmf_fixed"], r"needs a positive fixed concentration: set kappa=<number>"),
+    (["latent=gaussian", "prior=sphere_uniform"], r"supports differ"),
+    (["latent=vmf", "prior=normal"], r"GaussianHead|VMFHead lives in sphere space but prior StandardNormal"),
+    (["scale=huge"], r"scale='huge' is not one of"),
+])
+def test_bad_config_is_rejected_before_training(run_inprocess, tmp_path, overrides, match):
+    with pytest.raises(ConfigError, match=match):
+        run_inprocess(overrides)
+    assert_nothing_trained(tmp_path / "run")
+
+
+def test_fixed_kappa_latent_runs_when_kappa_is_set(run_inprocess):
+    record, _ = run_inprocess(["latent=vmf_fixed", "kappa=50", "latent.dim=8"])
+    assert record["metrics"]["test/kl"] > 0
+
+
+def test_missing_data_root_names_file_root_and_remedy(run_inprocess, tmp_path):
+    with pytest.raises(DataFileError, match=r"missing train-images-idx3-ubyte.gz.*nowhere/mnist.*VAEZOO_DATA"):
+        run_inprocess(["data=mnist", f"data_root={tmp_path / 'nowhere'}"])
+    assert_nothing_trained(tmp_path / "run")
+
+
+def test_missing_data_root_from_the_command_line(cli, tmp_path):
+    result = cli("+experiment=davidson2018/table1", f"data_root={tmp_path / 'nowhere'}", "data.download=false")
+    assert result.returncode == 2 and "missing train-images-idx3-ubyte.gz" in result.stderr
+
+
+def test_truncated_gz_is_rejected_before_training(run_inprocess, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURES / "mnist", root / "mnist")
+    target = root / "mnist" / "train-images-idx3-ubyte.gz"
+    target.write_bytes(target.read_bytes()[:500])
+    with pytest.raises(DataFileError, match="train-images-idx3-ubyte.gz is truncated"):
+        run_inprocess(["data=mnist", f"data_root={root}"])
+    assert_nothing_trained(tmp_path / "run")
