@@ -33,7 +33,7 @@ from fractions import Fraction
 
 import torch
 
-__all__ = ["bessel_iv_ratio", "log_bessel_iv"]
+__all__ = ["bessel_iv_ratio", "log_bessel_iv", "log_bessel_iv_and_ratio"]
 
 _DEBYE_MIN_ORDER = 25
 _DEBYE_TERMS = 10
@@ -68,15 +68,36 @@ def _debye_coefficients(terms: int) -> tuple[list[list[float]], list[list[float]
 _U_COEFFS, _X_COEFFS = _debye_coefficients(_DEBYE_TERMS)
 
 
+_COEFF_MATRICES: dict[tuple, torch.Tensor] = {}
+
+
+def _coefficient_matrix(coeffs: list[list[float]], like: torch.Tensor) -> torch.Tensor:
+    """R_k's coefficients as a zero-padded [terms, degree + 1] tensor, cached per dtype/device."""
+    key = (id(coeffs), like.dtype, like.device)
+    if key not in _COEFF_MATRICES:
+        width = max(len(poly) for poly in coeffs)
+        rows = [poly + [0.0] * (width - len(poly)) for poly in coeffs]
+        _COEFF_MATRICES[key] = torch.tensor(rows, dtype=like.dtype, device=like.device)
+    return _COEFF_MATRICES[key]
+
+
+def _powers(base: torch.Tensor, count: int, first: int) -> torch.Tensor:
+    """[..., count] tensor of base^first, ..., base^(first + count - 1)."""
+    stacked = base.unsqueeze(-1).expand(*base.shape, count).clone()
+    stacked[..., 0] = base**first
+    return stacked.cumprod(-1)
+
+
 def _debye_sum(coeffs: list[list[float]], s: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """sum_{k>=1} s^k R_k(q) by nested Horner (in s outside, in q inside)."""
-    total = torch.zeros_like(s)
-    for poly in reversed(coeffs):
-        inner = torch.full_like(q, poly[-1])
-        for c in reversed(poly[:-1]):
-            inner = inner * q + c
-        total = (total + inner) * s
-    return total
+    """sum_{k>=1} s^k R_k(q), all polynomials at once as one matrix product.
+
+    A handful of tensor operations instead of one per coefficient: on small batches the cost
+    of this function is per operation, not per element. q = p^2 is in (0, 1] and s = p / v is
+    below 1 / DEBYE_MIN_ORDER, so the power basis loses nothing against Horner's rule here.
+    """
+    matrix = _coefficient_matrix(coeffs, q)
+    inner = _powers(q, matrix.shape[1], 0) @ matrix.T
+    return (inner * _powers(s, matrix.shape[0], 1)).sum(-1)
 
 
 def _debye(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -102,33 +123,53 @@ def _debye(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
 
 
 def _recur_down(
-    v: torch.Tensor, x: torch.Tensor, steps: torch.Tensor, max_steps: int
+    v: torch.Tensor, x: torch.Tensor, steps: torch.Tensor | int, max_steps: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(log I_v(x), A_v(x)): Debye at order v + steps, then that many steps of DLMF 10.29.1 down.
 
-    `steps` is a per-element integer-valued tensor <= max_steps; lanes with fewer steps stop
-    updating, so one fixed-length vectorised loop serves every lane.  Orders stay >= 1 in idle
-    lanes because v + steps >= max_steps, so no lane divides by zero.
+    `steps` is either one integer for every lane (the usual case: a vMF has a single order),
+    or a per-element integer-valued tensor <= max_steps, in which case lanes with fewer steps
+    stop updating, so one fixed-length vectorised loop serves every lane.  Orders stay >= 1 in
+    idle lanes because v + steps >= max_steps, so no lane divides by zero.
     """
     top = v + steps
     log_iv, ratio = _debye(top, x)
+    two_over_x = 2.0 / x
+    if isinstance(steps, int):
+        # The log of a running product of at most 8 ratios (each >= x / (2 mu + x)) cannot
+        # underflow in float64 and costs one log per 8 steps instead of one per step.
+        product = torch.ones_like(ratio)
+        for j in range(steps):
+            ratio = torch.reciprocal(torch.addcmul(ratio, two_over_x, top - j))
+            product = product * ratio
+            if j % 8 == 7 or j == steps - 1:
+                log_iv = log_iv - torch.log(product)
+                product = torch.ones_like(ratio)
+        return log_iv, ratio
     for j in range(max_steps):
         active = steps > j
-        lower = 1.0 / (2.0 * (top - j) / x + ratio)
+        lower = torch.reciprocal(torch.addcmul(ratio, two_over_x, top - j))
         ratio = torch.where(active, lower, ratio)
         log_iv = log_iv - torch.where(active, torch.log(lower), 0.0)
     return log_iv, ratio
 
 
 def _log_iv_and_ratio(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(log I_v(x), A_v(x)) in float64 for broadcast float64 v, x; NaN outside v >= 0, x > 0."""
-    valid = (v >= 0) & (x > 0)
-    v_safe = torch.where(valid, v, float(_DEBYE_MIN_ORDER))
-    x_safe = torch.where(valid, x, 1.0)
-    steps = torch.clamp(torch.ceil(_DEBYE_MIN_ORDER - v_safe), min=0.0)
-    log_iv, ratio = _recur_down(v_safe, x_safe, steps, _DEBYE_MIN_ORDER)
-    nan = torch.full_like(log_iv, math.nan)
-    return torch.where(valid, log_iv, nan), torch.where(valid, ratio, nan)
+    """(log I_v(x), A_v(x)) in float64 for float64 v, x (v a scalar tensor or broadcast with x);
+    NaN outside v >= 0, x > 0."""
+    if v.dim() == 0 and float(v) >= 0:
+        x_safe = torch.where(x > 0, x, 1.0)
+        steps = max(0, math.ceil(_DEBYE_MIN_ORDER - float(v)))
+        log_iv, ratio = _recur_down(v, x_safe, steps, steps)
+        valid = x > 0
+    else:
+        v, x = torch.broadcast_tensors(v, x)
+        valid = (v >= 0) & (x > 0)
+        v_safe = torch.where(valid, v, float(_DEBYE_MIN_ORDER))
+        x_safe = torch.where(valid, x, 1.0)
+        steps_tensor = torch.clamp(torch.ceil(_DEBYE_MIN_ORDER - v_safe), min=0.0)
+        log_iv, ratio = _recur_down(v_safe, x_safe, steps_tensor, _DEBYE_MIN_ORDER)
+    return torch.where(valid, log_iv, math.nan), torch.where(valid, ratio, math.nan)
 
 
 class _LogBesselIv(torch.autograd.Function):
@@ -136,18 +177,20 @@ class _LogBesselIv(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(v, x)
-        return _log_iv_and_ratio(v, x.to(torch.float64))[0].to(x.dtype)
+        log_iv, ratio = _log_iv_and_ratio(v, x.to(torch.float64))
+        ctx.save_for_backward(v, x, ratio)
+        return log_iv.to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[None, torch.Tensor | None]:
         if not ctx.needs_input_grad[1]:
             return None, None
-        v, x = ctx.saved_tensors
+        v, x, ratio = ctx.saved_tensors
         x64 = x.to(torch.float64)
-        # Through _BesselIvRatio again, so that double backward works too.
-        slope = _BesselIvRatio.apply(v, x64) + v / x64
-        return None, (grad.to(torch.float64) * slope).to(x.dtype)
+        if torch.is_grad_enabled():
+            # Double backward: A through _BesselIvRatio, so that its own gradient is tracked.
+            ratio = _BesselIvRatio.apply(v, x64)
+        return None, (grad.to(torch.float64) * (ratio + v / x64)).to(x.dtype)
 
 
 class _BesselIvRatio(torch.autograd.Function):
@@ -155,18 +198,20 @@ class _BesselIvRatio(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(v, x)
-        return _log_iv_and_ratio(v, x.to(torch.float64))[1].to(x.dtype)
+        ratio = _log_iv_and_ratio(v, x.to(torch.float64))[1]
+        ctx.save_for_backward(v, x, ratio)
+        return ratio.to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[None, torch.Tensor | None]:
         if not ctx.needs_input_grad[1]:
             return None, None
-        v, x = ctx.saved_tensors
+        v, x, ratio = ctx.saved_tensors
         x64 = x.to(torch.float64)
-        # A is recomputed in float64 rather than taken from a float32 output: at large x the
-        # three terms are O(1/x) and cancel to O(1/x^2).
-        ratio = _BesselIvRatio.apply(v, x64)
+        if torch.is_grad_enabled():
+            ratio = _BesselIvRatio.apply(v, x64)
+        # A is kept in float64 rather than taken from a float32 output: at large x the three
+        # terms are O(1/x) and cancel to O(1/x^2).
         slope = 1.0 - ratio * ratio - (2.0 * v + 1.0) * ratio / x64
         return None, (grad.to(torch.float64) * slope).to(x.dtype)
 
@@ -174,7 +219,8 @@ class _BesselIvRatio(torch.autograd.Function):
 def _prepare(
     v: float | torch.Tensor, x: torch.Tensor, name: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Broadcast v (a constant, as float64) against floating x (autograd through x kept)."""
+    """v as a float64 constant (kept 0-dimensional when it is one number, so a single order runs
+    the fast path) and x as a floating tensor (autograd through x kept)."""
     if isinstance(v, torch.Tensor) and v.requires_grad:
         raise ValueError(
             f"{name}: gradients with respect to the order v are not implemented; pass v.detach()"
@@ -183,7 +229,8 @@ def _prepare(
     if not x.is_floating_point():
         x = x.to(torch.get_default_dtype())
     v64 = torch.as_tensor(v, dtype=torch.float64, device=x.device)
-    v64, x = torch.broadcast_tensors(v64, x)
+    if v64.dim() > 0:
+        v64, x = torch.broadcast_tensors(v64, x)
     return v64, x
 
 
@@ -210,3 +257,15 @@ def bessel_iv_ratio(v: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """
     v64, x = _prepare(v, x, "bessel_iv_ratio")
     return _BesselIvRatio.apply(v64, x)
+
+
+@torch.no_grad()
+def log_bessel_iv_and_ratio(v: float, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(log I_v(x), A_v(x)) in float64 from one evaluation, without autograd.
+
+    For fused autograd functions (the vMF entropy) that need both values and supply their own
+    analytic backward; everyone else should call `log_bessel_iv` / `bessel_iv_ratio`.
+    """
+    return _log_iv_and_ratio(torch.as_tensor(float(v), dtype=torch.float64, device=x.device),
+                             x.to(torch.float64))
+

@@ -82,12 +82,28 @@ class VAE(pl.LightningModule, ABC):
         re, kl, q = self.elbo_terms(x)
         beta = self.kl_weight(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches))
         loss = -(re - beta * kl).mean()
-        logs = {"loss": loss, "elbo": (re - kl).mean(), "re": re.mean(), "kl": kl.mean(), "beta": beta}
+        stats = {"loss": loss, "elbo": (re - kl).mean(), "re": re.mean(), "kl": kl.mean(), "beta": beta}
         if isinstance(q, VonMisesFisher):
-            logs["kappa"] = q.scale.mean()
-        self.log_dict({f"train/{k}": v for k, v in logs.items()}, on_step=False, on_epoch=True,
-                      batch_size=x.shape[0])
+            stats["kappa"] = q.scale.mean()
+        self._accumulate_epoch_stats(stats, x.shape[0])
         return loss
+
+    def _accumulate_epoch_stats(self, stats: dict, batch_size: int) -> None:
+        """Batch-size-weighted sums, logged once per epoch: one self.log call per step and value
+        would cost more than the step itself for small models."""
+        for name, value in stats.items():
+            value = value.detach() if isinstance(value, torch.Tensor) else value
+            self._epoch_sums[name] = self._epoch_sums.get(name, 0.0) + value * batch_size
+        self._epoch_examples += batch_size
+
+    def on_train_epoch_start(self) -> None:
+        self._epoch_sums: dict[str, torch.Tensor | float] = {}
+        self._epoch_examples = 0
+
+    def on_train_epoch_end(self) -> None:
+        means = {f"train/{k}": torch.as_tensor(v / self._epoch_examples, dtype=torch.float32, device=self.device)
+                 for k, v in self._epoch_sums.items()}
+        self.log_dict(means, sync_dist=True)
 
     def _evaluate(self, batch, stage: str) -> torch.Tensor:
         x = self.inputs(batch)
