@@ -8,7 +8,7 @@ from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 # Hydra overrides that change a paper's protocol: a run with any of them is "reduced".
-PROTOCOL_KEYS = ("trainer.", "data.subset", "data.batch_size", "model.is_samples", "callbacks.early_stopping")
+PROTOCOL_KEYS = ("trainer.", "data.subset", "data.batch_size", "eval.", "callbacks.early_stopping")
 
 
 def ambient_dim(manifold_dim: int, latent_target: str) -> int:
@@ -43,8 +43,8 @@ def apply_smoke(cfg: DictConfig) -> None:
         cfg.trainer.limit_test_batches = 2
         cfg.trainer.enable_progress_bar = False
         cfg.callbacks.progress = None
-        cfg.model.is_samples = 4
-        cfg.model.is_chunk = 4
+        cfg.eval.is_samples = 4
+        cfg.eval.is_chunk = 4
         cfg.data.subset = 32
         cfg.data.batch_size = 16
         cfg.data.eval_batch_size = 16

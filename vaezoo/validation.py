@@ -30,7 +30,7 @@ def _size_entries(node, path: str = "") -> Iterator[tuple[str, object]]:
 def _check_sizes(cfg: DictConfig) -> None:
     """Latent and prior first: other sizes (the decoder's input) are interpolated from them."""
     container = OmegaConf.to_container(cfg)
-    first = ("latent", "prior")
+    first = ("latent", "prior", "eval")
     ordered = {k: container[k] for k in first if k in container} | {
         k: v for k, v in container.items() if k not in first}
     for where, value in _size_entries(ordered):

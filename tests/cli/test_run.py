@@ -10,7 +10,7 @@ from tests.cli.conftest import compose_config, read_results
 
 # A short non-smoke run: smoke=true would pin max_epochs to 1.
 QUICK = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1",
-         "model.is_samples=3", "model.is_chunk=3", "data.val_size=0.2", "callbacks.progress=null"]
+         "eval.is_samples=3", "eval.is_chunk=3", "data.val_size=0.2", "callbacks.progress=null"]
 
 
 @pytest.mark.parametrize("latent,prior", [("gaussian", "StandardNormal"), ("vmf", "SphereUniform")])

@@ -9,7 +9,7 @@ import scipy.stats
 import torch
 
 from vaezoo.distributions import HypersphericalUniform, VonMisesFisher, kl_divergence
-from vaezoo.distributions.vmf import householder_to, mean_resultant_length, wood_coefficients
+from vaezoo.distributions.vmf import householder_to, mean_resultant_length, symmetric_beta, wood_coefficients
 
 DIMS = (2, 3, 5, 50, 300, 1000)
 KAPPAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
@@ -86,9 +86,18 @@ def test_householder_maps_e1_to_loc_and_handles_loc_at_e1():
     loc = unit(torch.randn(6, dtype=torch.float64))
     e1 = torch.zeros(6, dtype=torch.float64)
     e1[0] = 1
-    assert torch.allclose(householder_to(e1, loc), loc, atol=1e-14)
+    def split(v):
+        rest = v.clone()
+        rest[0] = 0.0
+        return v[:1], rest
+
+    assert torch.allclose(householder_to(*split(e1), loc), loc, atol=1e-14)
     z = unit(torch.randn(6, dtype=torch.float64))
-    assert torch.equal(householder_to(z, e1), z)
+    assert torch.equal(householder_to(*split(z), e1), z)
+    # A reflection: norms and the angle to loc of the reflected e_1-frame are preserved.
+    reflected = householder_to(*split(z), loc)
+    assert torch.allclose(reflected.norm(), torch.ones((), dtype=torch.float64))
+    assert torch.allclose(reflected @ loc, z[0])
     d = VonMisesFisher(e1[None], torch.tensor([[50.0]], dtype=torch.float64))
     assert torch.isfinite(d.rsample((100,))).all()
 
@@ -175,3 +184,12 @@ def test_rsample_gradient_wrt_kappa_is_the_derivative_at_fixed_eps():
 def test_rsample_with_proposals_counts_at_least_one():
     z, proposals = vmf(5, 10.0, batch=1000).rsample_with_proposals()
     assert proposals.shape == (1000,) and proposals.min() >= 1 and 1.0 < proposals.float().mean() < 2.0
+
+
+@pytest.mark.parametrize("m", (2, 3, 4, 6, 51, 1000))
+@pytest.mark.parametrize("dtype", (torch.float32, torch.float64))
+def test_symmetric_beta_proposals_follow_the_beta_law(m, dtype):
+    torch.manual_seed(m)
+    draws = symmetric_beta(m, (100000,), dtype, torch.device("cpu")).double().numpy()
+    half = (m - 1) / 2
+    assert scipy.stats.kstest(draws, scipy.stats.beta(half, half).cdf).pvalue > 1e-3
