@@ -136,22 +136,33 @@ def _recur_down(
     log_iv, ratio = _debye(top, x)
     two_over_x = 2.0 / x
     if isinstance(steps, int):
-        # The log of a running product of at most 8 ratios (each >= x / (2 mu + x)) cannot
-        # underflow in float64 and costs one log per 8 steps instead of one per step.
-        product = torch.ones_like(ratio)
-        for j in range(steps):
-            ratio = torch.reciprocal(torch.addcmul(ratio, two_over_x, top - j))
-            product = product * ratio
-            if j % 8 == 7 or j == steps - 1:
-                log_iv = log_iv - torch.log(product)
-                product = torch.ones_like(ratio)
-        return log_iv, ratio
+        return _recur_down_uniform(log_iv, ratio, top, two_over_x, steps)
     for j in range(max_steps):
         active = steps > j
         lower = torch.reciprocal(torch.addcmul(ratio, two_over_x, top - j))
         ratio = torch.where(active, lower, ratio)
         log_iv = log_iv - torch.where(active, torch.log(lower), 0.0)
     return log_iv, ratio
+
+
+def _recur_down_uniform(
+    log_iv: torch.Tensor, ratio: torch.Tensor, top: torch.Tensor, two_over_x: torch.Tensor, steps: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`steps` steps of DLMF 10.29.1 down from order `top`, the same count for every lane.
+
+    With A_mu = p / q, A_{mu-1} = 1 / (2 mu / x + A_mu) = q / (2 mu q / x + p): the pair
+    (p, q) -> (q, 2 mu q / x + p) costs one fused multiply-add per step, and the product of the
+    ratios telescopes to q_0 / q_n, so log I_v = log I_top + log q_n. Every term is positive, so
+    nothing cancels. (p, q) is rescaled every 8 steps, which keeps q far from overflow.
+    """
+    p, q = ratio, torch.ones_like(ratio)
+    top = float(top)
+    for j in range(steps):
+        p, q = q, torch.addcmul(p, q, two_over_x, value=top - j)
+        if j % 8 == 7:
+            log_iv = log_iv + torch.log(q)
+            p, q = p / q, torch.ones_like(q)
+    return log_iv + torch.log(q), p / q
 
 
 def _log_iv_and_ratio(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
