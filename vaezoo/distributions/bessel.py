@@ -71,33 +71,38 @@ _U_COEFFS, _X_COEFFS = _debye_coefficients(_DEBYE_TERMS)
 _COEFF_MATRICES: dict[tuple, torch.Tensor] = {}
 
 
-def _coefficient_matrix(coeffs: list[list[float]], like: torch.Tensor) -> torch.Tensor:
-    """R_k's coefficients as a zero-padded [terms, degree + 1] tensor, cached per dtype/device."""
-    key = (id(coeffs), like.dtype, like.device)
+def _coefficient_matrix(like: torch.Tensor) -> torch.Tensor:
+    """Coefficients of P_1..P_K and Q_1..Q_K as one zero-padded [2K, degree + 1] matrix, cached
+    per dtype and device."""
+    key = (like.dtype, like.device)
     if key not in _COEFF_MATRICES:
-        width = max(len(poly) for poly in coeffs)
-        rows = [poly + [0.0] * (width - len(poly)) for poly in coeffs]
+        polys = _U_COEFFS + _X_COEFFS
+        width = max(len(poly) for poly in polys)
+        rows = [poly + [0.0] * (width - len(poly)) for poly in polys]
         _COEFF_MATRICES[key] = torch.tensor(rows, dtype=like.dtype, device=like.device)
     return _COEFF_MATRICES[key]
 
 
 def _powers(base: torch.Tensor, count: int, first: int) -> torch.Tensor:
-    """[..., count] tensor of base^first, ..., base^(first + count - 1)."""
+    """[..., count] tensor of base^first, ..., base^(first + count - 1) for first in {0, 1}, by a
+    running product (several times cheaper than torch.pow on CPU)."""
     stacked = base.unsqueeze(-1).expand(*base.shape, count).clone()
-    stacked[..., 0] = base**first
+    if first == 0:
+        stacked[..., 0] = 1.0
     return stacked.cumprod(-1)
 
 
-def _debye_sum(coeffs: list[list[float]], s: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """sum_{k>=1} s^k R_k(q), all polynomials at once as one matrix product.
+def _debye_sums(s: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """S_U = sum_{k>=1} s^k P_k(q) and S_X = sum_{k>=1} s^k Q_k(q), all polynomials at once.
 
-    A handful of tensor operations instead of one per coefficient: on small batches the cost
-    of this function is per operation, not per element. q = p^2 is in (0, 1] and s = p / v is
-    below 1 / DEBYE_MIN_ORDER, so the power basis loses nothing against Horner's rule here.
+    One matrix product instead of one operation per coefficient: on small batches the cost is
+    per operation, not per element. q = p^2 is in (0, 1] and s = p / v is below
+    1 / DEBYE_MIN_ORDER, so the power basis loses nothing against Horner's rule here.
     """
-    matrix = _coefficient_matrix(coeffs, q)
+    matrix = _coefficient_matrix(q)
     inner = _powers(q, matrix.shape[1], 0) @ matrix.T
-    return (inner * _powers(s, matrix.shape[0], 1)).sum(-1)
+    sums = (inner.unflatten(-1, (2, _DEBYE_TERMS)) * _powers(s, _DEBYE_TERMS, 1).unsqueeze(-2)).sum(-1)
+    return sums[..., 0], sums[..., 1]
 
 
 def _debye(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -114,8 +119,7 @@ def _debye(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     p = 1.0 / t
     s = p / v
     q = p * p
-    su = _debye_sum(_U_COEFFS, s, q)
-    sx = _debye_sum(_X_COEFFS, s, q)
+    su, sx = _debye_sums(s, q)
     eta = t + torch.log(z / (1.0 + t))
     log_iv = v * eta - 0.5 * torch.log(2.0 * math.pi * v) - 0.5 * torch.log(t) + torch.log1p(su)
     ratio = z * (1.0 / (1.0 + t) + p * sx / (1.0 + su))

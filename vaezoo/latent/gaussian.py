@@ -21,4 +21,6 @@ class GaussianHead(LatentHead):
 
     def forward(self, features: torch.Tensor) -> Independent:
         scale = nn.functional.softplus(self.raw_scale(features)) + 1e-6
-        return Independent(Normal(self.loc(features), scale), 1)
+        # Valid by construction (positive scale): skip the per-step argument checks, which
+        # also cost a device synchronisation on GPU.
+        return Independent(Normal(self.loc(features), scale, validate_args=False), 1, validate_args=False)

@@ -32,7 +32,8 @@ class VMFHead(LatentHead):
 
     def forward(self, features: torch.Tensor) -> VonMisesFisher:
         kappa = nn.functional.softplus(self.raw_scale(features)) + 1.0
-        return VonMisesFisher(_unit(self.loc(features)), kappa)
+        # Valid by construction (unit loc, kappa >= 1): skip the per-step argument checks.
+        return VonMisesFisher(_unit(self.loc(features)), kappa, validate_args=False)
 
 
 class FixedKappaVMFHead(LatentHead):
@@ -55,4 +56,4 @@ class FixedKappaVMFHead(LatentHead):
 
     def forward(self, features: torch.Tensor) -> VonMisesFisher:
         loc = _unit(self.loc(features))
-        return VonMisesFisher(loc, self.kappa.to(loc.dtype).expand(loc.shape[:-1] + (1,)))
+        return VonMisesFisher(loc, self.kappa.to(loc.dtype).expand(loc.shape[:-1] + (1,)), validate_args=False)
