@@ -187,6 +187,16 @@ def _log_iv_and_ratio(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, t
     return torch.where(valid, log_iv, math.nan), torch.where(valid, ratio, math.nan)
 
 
+def _ratio_for_backward(ctx) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(v, x in float64, A_v(x)) saved by a forward pass. When a double backward is being
+    recorded, A is recomputed through _BesselIvRatio so that its own gradient is tracked."""
+    v, x, ratio = ctx.saved_tensors
+    x64 = x.to(torch.float64)
+    if torch.is_grad_enabled():
+        ratio = _BesselIvRatio.apply(v, x64)
+    return v, x64, ratio
+
+
 class _LogBesselIv(torch.autograd.Function):
     """log I_v(x); d/dx = A_v(x) + v / x (from I'_v = I_{v+1} + (v / x) I_v, DLMF 10.29.2)."""
 
@@ -200,12 +210,8 @@ class _LogBesselIv(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> tuple[None, torch.Tensor | None]:
         if not ctx.needs_input_grad[1]:
             return None, None
-        v, x, ratio = ctx.saved_tensors
-        x64 = x.to(torch.float64)
-        if torch.is_grad_enabled():
-            # Double backward: A through _BesselIvRatio, so that its own gradient is tracked.
-            ratio = _BesselIvRatio.apply(v, x64)
-        return None, (grad.to(torch.float64) * (ratio + v / x64)).to(x.dtype)
+        v, x64, ratio = _ratio_for_backward(ctx)
+        return None, (grad.to(torch.float64) * (ratio + v / x64)).to(grad.dtype)
 
 
 class _BesselIvRatio(torch.autograd.Function):
@@ -221,14 +227,11 @@ class _BesselIvRatio(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> tuple[None, torch.Tensor | None]:
         if not ctx.needs_input_grad[1]:
             return None, None
-        v, x, ratio = ctx.saved_tensors
-        x64 = x.to(torch.float64)
-        if torch.is_grad_enabled():
-            ratio = _BesselIvRatio.apply(v, x64)
+        v, x64, ratio = _ratio_for_backward(ctx)
         # A is kept in float64 rather than taken from a float32 output: at large x the three
         # terms are O(1/x) and cancel to O(1/x^2).
         slope = 1.0 - ratio * ratio - (2.0 * v + 1.0) * ratio / x64
-        return None, (grad.to(torch.float64) * slope).to(x.dtype)
+        return None, (grad.to(torch.float64) * slope).to(grad.dtype)
 
 
 def _prepare(
