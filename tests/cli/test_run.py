@@ -62,3 +62,17 @@ def test_default_job_runs_on_the_embedded_sample(tmp_path):
     overrides = ["smoke=true"]
     record = run(compose_config(overrides), tmp_path, overrides)
     assert record["scale"] == "smoke" and record["metrics"]["test/ll"] < 0
+
+
+def test_slurm_launcher_and_ddp_trainer_compose():
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from vaezoo.cli import CONFIG_DIR
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["hydra/launcher=slurm", "trainer=ddp"],
+                      return_hydra_config=True)
+    assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
+    assert cfg.hydra.launcher.tasks_per_node == cfg.hydra.launcher.gpus_per_node
+    assert cfg.trainer.strategy == "ddp" and cfg.trainer.devices == -1
