@@ -37,6 +37,8 @@ def apply_smoke(cfg: DictConfig) -> None:
     if not cfg.smoke:
         return
     with open_dict(cfg):
+        if "sampler_cost" in cfg:
+            cfg.sampler_cost.samples = 200
         cfg.trainer.max_epochs = 1
         cfg.trainer.limit_train_batches = 2
         cfg.trainer.limit_val_batches = 2

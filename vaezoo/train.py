@@ -8,11 +8,10 @@ from pathlib import Path
 
 import lightning.pytorch as pl
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from vaezoo.config import apply_smoke, effective_scale
+from vaezoo.config import effective_scale
 from vaezoo.results import git_sha, write_results
-from vaezoo.validation import validate
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +33,15 @@ def build_trainer(cfg: DictConfig, output_dir: Path) -> pl.Trainer:
 
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
-    """Train and test the composed config; write config.yaml and results.json to ``output_dir``.
+    """Train and test a validated config (see ``vaezoo.tasks.run_task``); write results.json.
 
-    Raises ConfigError / DataFileError before training when the config or the data is bad.
+    Raises DataFileError before training when a data file is missing or unreadable.
     """
     started = time.perf_counter()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    apply_smoke(cfg)
-    validate(cfg)
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
     model = build_model(cfg)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
     trainer = build_trainer(cfg, output_dir)
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""

@@ -10,6 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from vaezoo.errors import ConfigError
 
 SCALES = ("full", "reduced", "proxy", "smoke")
+TASKS = ("train", "sampler_cost")
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
              "is_samples", "is_chunk")
@@ -64,6 +65,8 @@ def validate(cfg: DictConfig) -> None:
         OmegaConf.resolve(cfg)
     except Exception as err:  # interpolation errors carry the key in their message
         raise ConfigError(f"config could not be resolved: {err}") from None
+    if cfg.task not in TASKS:
+        raise ConfigError(f"task={cfg.task!r} is not one of {list(TASKS)}")
     if cfg.scale not in SCALES:
         raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
     _check_sizes(cfg)

@@ -15,7 +15,7 @@ from hydra.core.global_hydra import GlobalHydra
 
 from vaezoo.cli import CONFIG_DIR
 from vaezoo.config import register_resolvers
-from vaezoo.train import run
+from vaezoo.tasks import run_task
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -38,7 +38,7 @@ def run_inprocess(tmp_path):
         base = [f"data_root={FIXTURES}", "data.download=false"] + (["smoke=true"] if smoke else [])
         overrides = base + overrides
         out = tmp_path / "run"
-        return run(compose_config(overrides), out, overrides), out
+        return run_task(compose_config(overrides), out, overrides), out
 
     return _run
 

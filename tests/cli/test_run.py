@@ -58,9 +58,9 @@ def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, 
 
 
 def test_default_job_runs_on_the_embedded_sample(tmp_path):
-    from vaezoo.train import run
+    from vaezoo.tasks import run_task
     overrides = ["smoke=true"]
-    record = run(compose_config(overrides), tmp_path, overrides)
+    record = run_task(compose_config(overrides), tmp_path, overrides)
     assert record["scale"] == "smoke" and record["metrics"]["test/ll"] < 0
 
 

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from omegaconf import OmegaConf
 
 from tests.cli.conftest import EXPERIMENTS, read_results
 from vaezoo.results import SCHEMA_KEYS
@@ -16,8 +17,10 @@ def test_experiment_smoke_run(experiment, run_inprocess):
     assert set(SCHEMA_KEYS) <= set(written)
     assert written["experiment"] == experiment and written["scale"] == "smoke"
     assert all(isinstance(v, float) for v in written["metrics"].values()) and written["metrics"]
-    assert (out / "config.yaml").is_file() and (out / "metrics.csv").is_file()
-    assert (out / "checkpoints" / "last.ckpt").is_file()
+    config = OmegaConf.load(out / "config.yaml")
+    assert config.name == experiment
+    if config.task == "train":
+        assert (out / "metrics.csv").is_file() and (out / "checkpoints" / "last.ckpt").is_file()
 
 
 def test_experiment_list_is_not_empty():

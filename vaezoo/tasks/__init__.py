@@ -1,0 +1,28 @@
+"""What a run does, chosen by the top-level ``task`` key: train a model, or measure something
+that needs no training (the sampler's cost). Every task starts the same way: smoke settings,
+validation before anything is read, and the composed config written to the run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from vaezoo.config import apply_smoke
+from vaezoo.validation import validate
+
+
+def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
+    """Run ``cfg.task`` and return its results record (also written to results.json).
+
+    Raises ConfigError / DataFileError before any training when the config or the data is bad.
+    """
+    apply_smoke(cfg)
+    validate(cfg)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    if cfg.task == "sampler_cost":
+        from vaezoo.tasks.sampler_cost import run
+    else:
+        from vaezoo.train import run
+    return run(cfg, output_dir, overrides)
