@@ -39,6 +39,9 @@ def apply_smoke(cfg: DictConfig) -> None:
     with open_dict(cfg):
         if "sampler_cost" in cfg:
             cfg.sampler_cost.samples = 200
+        if "latent_knn" in cfg:
+            cfg.latent_knn.labelled = [10]
+            cfg.latent_knn.draws = 2
         cfg.trainer.max_epochs = 1
         cfg.trainer.limit_train_batches = 2
         cfg.trainer.limit_val_batches = 2

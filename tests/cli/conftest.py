@@ -30,6 +30,12 @@ def compose_config(overrides: list[str]):
         return compose(config_name="config", overrides=overrides)
 
 
+def run_task_in(directory: Path, overrides: list[str]) -> dict:
+    """Compose (smoke mode, test fixtures) and run into ``directory``."""
+    overrides = [f"data_root={FIXTURES}", "data.download=false", "smoke=true", *overrides]
+    return run_task(compose_config(overrides), directory, overrides)
+
+
 @pytest.fixture
 def run_inprocess(tmp_path):
     """Compose with overrides (smoke mode on the test fixtures) and run; returns (record, dir)."""

@@ -37,7 +37,9 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["latent=gaussian", "prior=sphere_uniform"], r"supports differ"),
     (["latent=vmf", "prior=normal"], r"GaussianHead|VMFHead lives in sphere space but prior StandardNormal"),
     (["scale=huge"], r"scale='huge' is not one of"),
-    (["task=nope"], r"task='nope' is not one of \['train', 'sampler_cost'\]"),
+    (["+experiment=davidson2018/table2"], r"task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt"),
+    (["+experiment=davidson2018/table2", "ckpt_path=/nowhere/checkpoints/best.ckpt"], r"missing /nowhere"),
+    (["task=nope"], r"task='nope' is not one of \['train', 'sampler_cost', 'latent_knn'\]"),
 ])
 def test_bad_config_is_rejected_before_training(run_inprocess, tmp_path, overrides, match):
     with pytest.raises(ConfigError, match=match):

@@ -5,13 +5,18 @@ import json
 import pytest
 from omegaconf import OmegaConf
 
-from tests.cli.conftest import EXPERIMENTS, read_results
+from tests.cli.conftest import EXPERIMENTS, compose_config, read_results, run_task_in
 from vaezoo.results import SCHEMA_KEYS
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
-def test_experiment_smoke_run(experiment, run_inprocess):
-    record, out = run_inprocess([f"+experiment={experiment}"])
+def test_experiment_smoke_run(experiment, run_inprocess, tmp_path):
+    overrides = [f"+experiment={experiment}"]
+    source = compose_config(overrides).get("source_experiment")
+    if source is not None:  # an experiment that reads a trained model: train its source first
+        run_task_in(tmp_path / "source", [f"+experiment={source}"])
+        overrides.append(f"ckpt_path={tmp_path / 'source' / 'checkpoints' / 'last.ckpt'}")
+    record, out = run_inprocess(overrides)
     written = read_results(out)
     assert written == json.loads(json.dumps(record))
     assert set(SCHEMA_KEYS) <= set(written)

@@ -1,6 +1,8 @@
-"""What a run does, chosen by the top-level ``task`` key: train a model, or measure something
-that needs no training (the sampler's cost). Every task starts the same way: smoke settings,
-validation before anything is read, and the composed config written to the run directory."""
+"""What a run does, chosen by the top-level ``task`` key: train a model, measure something that
+needs no training (the sampler's cost), or read a trained model (k-NN on its latents).
+
+Every task starts the same way: smoke settings, validation before anything is read, and the
+composed config written to the run directory."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
     if cfg.task == "sampler_cost":
         from vaezoo.tasks.sampler_cost import run
+    elif cfg.task == "latent_knn":
+        from vaezoo.tasks.latent_knn import run
     else:
         from vaezoo.train import run
     return run(cfg, output_dir, overrides)

@@ -1,0 +1,125 @@
+"""Semi-supervised M1 by k-NN on the latent means of a trained VAE (Davidson et al. 2018, §5.3,
+Table 2).
+
+The encoder of a finished run maps images to the mode of q(z|x) (the mean of a Gaussian, the
+mean direction of a vMF). N labelled training images, N/10 per class, are drawn with a seed; a
+k-NN classifier (k = 5) labels the test set, with the Euclidean distance for a Euclidean latent
+and the geodesic distance arccos(x^T y) on the sphere. Repeated draws give mean +- std.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from sklearn.neighbors import KNeighborsClassifier
+
+from vaezoo.errors import ConfigError
+from vaezoo.latent.base import SPHERE
+from vaezoo.results import git_sha, write_results
+from vaezoo.train import build_model
+
+
+def latent_distances(a: torch.Tensor, b: torch.Tensor, geometry: str) -> torch.Tensor:
+    """[len(a), len(b)] distances: geodesic arccos(a^T b) on the sphere, Euclidean otherwise."""
+    if geometry == SPHERE:
+        return torch.arccos((a @ b.T).clamp(-1.0, 1.0))
+    return torch.cdist(a, b)
+
+
+def class_balanced_draw(labels: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``count`` examples, the same number from every class, without replacement."""
+    classes = np.unique(labels)
+    if count % len(classes):
+        raise ConfigError(f"latent_knn.labelled={count} cannot be split evenly over {len(classes)} classes")
+    per_class = count // len(classes)
+    return np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in classes])
+
+
+def knn_accuracy(train: torch.Tensor, train_labels: np.ndarray, test: torch.Tensor, test_labels: np.ndarray,
+                 geometry: str, neighbours: int) -> float:
+    """Test accuracy (%) of k-NN with the latent distance of ``geometry``."""
+    classifier = KNeighborsClassifier(n_neighbors=neighbours, metric="precomputed")
+    classifier.fit(latent_distances(train, train, geometry).numpy(), train_labels)
+    predicted = classifier.predict(latent_distances(test, train, geometry).numpy())
+    return 100.0 * float((predicted == test_labels).mean())
+
+
+def source_run(ckpt_path: str | None) -> tuple[Path, DictConfig]:
+    """The checkpoint and the composed config of the run that wrote it (<run>/config.yaml)."""
+    if ckpt_path is None:
+        raise ConfigError("task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt of a trained model")
+    checkpoint = Path(ckpt_path).expanduser()
+    config = checkpoint.parent.parent / "config.yaml"
+    missing = checkpoint if not checkpoint.is_file() else config
+    if not missing.is_file():
+        raise ConfigError(f"ckpt_path={ckpt_path}: expected a checkpoint inside <run dir>/checkpoints/ with the "
+                          f"run's config.yaml in <run dir>; missing {missing}")
+    return checkpoint, OmegaConf.load(config)
+
+
+@torch.no_grad()
+def encode(model, dataset, batch_size: int = 1000, binarization_seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
+    """Modes of q(z|x) and labels; grey-level training images are binarised once with a seed."""
+    images, labels = dataset.tensors
+    generator = torch.Generator().manual_seed(binarization_seed)
+    codes = []
+    for start in range(0, len(images), batch_size):
+        x = images[start:start + batch_size]
+        binary = x if bool(((x == 0) | (x == 1)).all()) else torch.bernoulli(x, generator=generator)
+        codes.append(model.posterior(binary).mode)
+    return torch.cat(codes), labels.numpy()
+
+
+def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
+    """k-NN accuracy for every N of ``cfg.latent_knn.labelled``; writes results.json."""
+    started = time.perf_counter()
+    checkpoint, source = source_run(cfg.ckpt_path)
+    if cfg.smoke:
+        source.data.subset = None  # every class must be present for a class-balanced draw
+    model = build_model(source)
+    model.load_state_dict(torch.load(checkpoint, weights_only=True, map_location="cpu")["state_dict"])
+    model.eval()
+    datamodule = instantiate(source.data)
+    datamodule.prepare_data()
+    datamodule.setup()
+    train, train_labels = encode(model, datamodule.splits["train"])
+    test, test_labels = encode(model, datamodule.splits["test"])
+    geometry = model.latent.support
+    settings = cfg.latent_knn
+    rng = np.random.default_rng(cfg.seed)
+    metrics = {}
+    for count in settings.labelled:
+        scores = []
+        for _ in range(settings.draws):
+            chosen = class_balanced_draw(train_labels, count, rng)
+            scores.append(knn_accuracy(train[chosen], train_labels[chosen], test, test_labels, geometry,
+                                       settings.neighbours))
+        metrics[f"knn_accuracy/N={count}"] = float(np.mean(scores))
+        metrics[f"knn_accuracy_std/N={count}"] = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+    model_name = {"euclidean": "n_vae", "sphere": "s_vae"}[geometry]
+    record = {
+        "experiment": cfg.name,
+        "paper_rows": [f"davidson2018_table2.csv:d={source.paper_d},labels={n},column={model_name}_acc"
+                       for n in settings.labelled],
+        "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
+        "seed": cfg.seed,
+        "git_sha": git_sha(),
+        "wall_time_s": round(time.perf_counter() - started, 2),
+        "source_checkpoint": str(checkpoint),
+        "metrics": metrics,
+        "estimators": {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": settings.draws}},
+    }
+    write_results(output_dir / "results.json", record)
+    return record
+
+
+def source_scale(checkpoint: Path) -> str:
+    """The scale of the trained model's run (its results.json); "reduced" while it is unfinished."""
+    results = checkpoint.parent.parent / "results.json"
+    return json.loads(results.read_text())["scale"] if results.is_file() else "reduced"
