@@ -20,9 +20,9 @@ def kl(m: int, kappa: torch.Tensor) -> torch.Tensor:
     return kl_divergence(VonMisesFisher(loc, kappa[:, None]), HypersphericalUniform(m, dtype=kappa.dtype))
 
 
-@pytest.mark.parametrize("dtype,rel,abs_", [(torch.float64, 1e-9, 1e-10), (torch.float32, 2e-7, 1e-3)])
+@pytest.mark.parametrize("dtype,rel,abs_", [(torch.float64, 1e-9, 1e-10), (torch.float32, 0.0, 1e-3)])
 def test_kl_matches_mpmath_table(fixtures_dir, dtype, rel, abs_):
-    """float64 to 1e-9 relative; float32 to 1e-3 absolute plus the float32 rounding of the value."""
+    """float64 to 1e-9 relative; float32 to 1e-3 absolute everywhere, up to m = 5002 and kappa = 1e5."""
     by_dim: dict[int, list[tuple[float, float]]] = {}
     for m, kappa, ref in load_reference(fixtures_dir):
         by_dim.setdefault(m, []).append((kappa, ref))

@@ -10,12 +10,13 @@ from vaezoo.distributions.vmf import VonMisesFisher
 def kl_vmf_sphere_uniform(q: VonMisesFisher, p: HypersphericalUniform):
     """KL(vMF(mu, kappa) || U(S^{m-1})) = -H(q) + log Area(S^{m-1}) (Davidson et al. 2018, eq. 5).
 
-    The entropy is formed as kappa (1 - A_m) - (log C_m + kappa) in float64, which avoids the
-    catastrophic cancellation of kappa A_m - log I_{m/2-1}(kappa) at large kappa.
+    The entropy is formed as kappa (1 - A_m) - (log C_m + kappa) and subtracted from the log area
+    in float64, which avoids the catastrophic cancellation of kappa A_m - log I_{m/2-1}(kappa) at
+    large kappa and the rounding of two large terms before their difference at large m.
     """
     if q.dim != p.dim:
         raise ValueError(f"KL(vMF || uniform): dimensions differ ({q.dim} vs {p.dim})")
-    return log_sphere_surface_area(q.dim) - q.entropy()
+    return q.constant_minus_entropy(log_sphere_surface_area(q.dim))
 
 
 __all__ = ["kl_divergence", "kl_vmf_sphere_uniform"]

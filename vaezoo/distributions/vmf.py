@@ -222,11 +222,16 @@ class VonMisesFisher(Distribution):
 
     def entropy(self) -> torch.Tensor:
         """H = -kappa A_m(kappa) - log C_m(kappa) = kappa (1 - A_m) - (log C_m + kappa)."""
-        return _VMFEntropy.apply(self.scale.squeeze(-1), self.dim)
+        return _VMFEntropy.apply(self.scale.squeeze(-1), self.dim, 1.0, 0.0)
+
+    def constant_minus_entropy(self, constant: float) -> torch.Tensor:
+        """constant - H, formed in float64 before rounding to the dtype of kappa: for large m both
+        terms are far larger than their difference (the KL to the uniform law)."""
+        return _VMFEntropy.apply(self.scale.squeeze(-1), self.dim, -1.0, constant)
 
 
 class _VMFEntropy(torch.autograd.Function):
-    """Entropy of vMF as a function of kappa, from one Bessel evaluation.
+    """sign * H(kappa) + shift for the vMF entropy H, from one Bessel evaluation, in float64.
 
     dH/dkappa = -kappa A'(kappa) with A' = 1 - A^2 - (2v + 1) A / kappa, v = m/2 - 1
     (Davidson et al. 2018, eq. 21 with the sign of the KL flipped). Fusing the forward and
@@ -234,19 +239,19 @@ class _VMFEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, kappa: torch.Tensor, dim: int) -> torch.Tensor:
+    def forward(ctx, kappa: torch.Tensor, dim: int, sign: float, shift: float) -> torch.Tensor:
         k = kappa.double()
         v = 0.5 * dim - 1.0
         log_iv, ratio = log_bessel_iv_and_ratio(v, k)
         log_c_plus_k = v * torch.log(k) - 0.5 * dim * math.log(2.0 * math.pi) - (log_iv - k)
         ctx.save_for_backward(kappa, ratio)
-        ctx.order = v
-        return (k * (1.0 - ratio) - log_c_plus_k).to(kappa.dtype)
+        ctx.order, ctx.sign = v, sign
+        return (sign * (k * (1.0 - ratio) - log_c_plus_k) + shift).to(kappa.dtype)
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None, None]:
         kappa, ratio = ctx.saved_tensors
         k = kappa.double()
-        slope = -(k * (1.0 - ratio * ratio) - (2.0 * ctx.order + 1.0) * ratio)
-        return (grad.double() * slope).to(kappa.dtype), None
+        slope = -ctx.sign * (k * (1.0 - ratio * ratio) - (2.0 * ctx.order + 1.0) * ratio)
+        return (grad.double() * slope).to(kappa.dtype), None, None, None
