@@ -50,6 +50,7 @@ def apply_smoke(cfg: DictConfig) -> None:
         cfg.callbacks.progress = None
         cfg.eval.is_samples = 4
         cfg.eval.is_chunk = 4
+        cfg.eval.val_is_samples = min(cfg.eval.val_is_samples, 4)
         cfg.data.subset = 32
         cfg.data.batch_size = 16
         cfg.data.eval_batch_size = 16

@@ -13,7 +13,7 @@ SCALES = ("full", "reduced", "proxy", "smoke")
 TASKS = ("train", "sampler_cost", "latent_knn")
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
-             "is_samples", "is_chunk")
+             "is_samples", "is_chunk", "val_is_examples")
 
 
 def _size_entries(node, path: str = "") -> Iterator[tuple[str, object]]:

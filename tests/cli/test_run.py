@@ -39,10 +39,13 @@ def test_results_json_holds_test_metrics_with_paper_signs(run_inprocess):
 
 
 def test_per_epoch_curves_are_in_the_metrics_csv(run_inprocess):
-    _, out = run_inprocess(["data=mnist", "latent=vmf", "trainer.max_epochs=2", *QUICK], smoke=False)
+    _, out = run_inprocess(["data=mnist", "latent=vmf", "trainer.max_epochs=2", "eval.val_is_samples=3", *QUICK],
+                           smoke=False)
     rows = list(csv.DictReader(open(out / "metrics.csv")))
     columns = set(rows[0])
-    assert {"train/elbo", "train/kl", "train/re", "train/kappa", "val/elbo", "val/kl", "epoch"} <= columns
+    assert {"train/elbo", "train/kl", "train/re", "train/kappa", "val/elbo", "val/kl", "val/ll", "epoch"} <= columns
+    val_rows = [r for r in rows if r["val/ll"]]
+    assert len(val_rows) == 2 and all(float(r["val/ll"]) >= float(r["val/elbo"]) - 5 for r in val_rows)
     epochs = {r["epoch"] for r in rows if r["val/elbo"]}
     assert epochs == {"0", "1"}
     assert read_results(out)["scale"] == "reduced"

@@ -34,6 +34,8 @@ class VAE(pl.LightningModule, ABC):
         kl_warmup_epochs: epochs of the linear KL warm-up (0 = none).
         is_samples: importance samples K of the test log-likelihood.
         is_chunk: samples decoded at once while estimating it (memory bound).
+        val_is_samples: importance samples of a per-epoch log-likelihood on the first
+            ``val_is_examples`` validation examples, for learning curves (0 = off).
     """
 
     def __init__(
@@ -46,6 +48,8 @@ class VAE(pl.LightningModule, ABC):
         kl_warmup_epochs: float = 0.0,
         is_samples: int = 500,
         is_chunk: int = 100,
+        val_is_samples: int = 0,
+        val_is_examples: int = 1000,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["encoder", "latent", "decoder", "prior"])
@@ -59,6 +63,7 @@ class VAE(pl.LightningModule, ABC):
             for stage in ("val", "test") for name in ("elbo", "re", "kl")
         })
         self.test_ll = ImportanceSampledLogLik()
+        self.val_ll = ImportanceSampledLogLik()
 
     @abstractmethod
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
@@ -115,7 +120,12 @@ class VAE(pl.LightningModule, ABC):
         return x
 
     def validation_step(self, batch, batch_idx: int) -> None:
-        self._evaluate(batch, "val")
+        x = self._evaluate(batch, "val")
+        seen = batch_idx * x.shape[0]
+        if self.hparams.val_is_samples > 0 and seen < self.hparams.val_is_examples:
+            x = x[: self.hparams.val_is_examples - seen]
+            self.val_ll.update(self.importance_log_weights(x, self.hparams.val_is_samples, self.hparams.is_chunk))
+            self.log("val/ll", self.val_ll, on_step=False, on_epoch=True)
 
     def test_step(self, batch, batch_idx: int) -> None:
         x = self._evaluate(batch, "test")
