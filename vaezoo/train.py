@@ -1,4 +1,4 @@
-"""One run: validate the config, build everything with hydra.utils.instantiate, fit, test, record."""
+"""The train task: build everything with hydra.utils.instantiate, fit, test, record results.json."""
 
 from __future__ import annotations
 
