@@ -1,0 +1,1 @@
+"""Reports: finished runs (results.json) beside the published tables, as markdown."""

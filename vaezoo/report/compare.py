@@ -1,0 +1,95 @@
+"""Our numbers beside the paper's: mean +- std over seeds of every finished run, per paper row.
+
+    python -m vaezoo.report.compare RUN_DIR [RUN_DIR ...] [--out table.md]
+
+Runs are found as results.json files below the given folders and grouped by experiment and
+paper row. A row reference reads ``<table>.csv:<column>=<value>,...``; a metric ``test/<name>``
+is compared with the row's column ``<name>`` and its spread with ``<name>_std``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from vaezoo.paper_tables import read_table
+
+
+def load_runs(folders: list[Path]) -> list[dict]:
+    runs = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("results.json")):
+            record = json.loads(path.read_text())
+            record["path"] = str(path.parent)
+            runs.append(record)
+    return runs
+
+
+def parse_row_reference(reference: str) -> tuple[str, dict[str, str]]:
+    """("davidson2018_table1", {"model": "s-vae", "d": "5"}) from "davidson2018_table1.csv:model=s-vae,d=5"."""
+    table, _, selector = reference.partition(":")
+    keys = dict(item.split("=", 1) for item in selector.split(",") if item)
+    return table.removesuffix(".csv"), keys
+
+
+def paper_row(reference: str) -> dict[str, str] | None:
+    table, keys = parse_row_reference(reference)
+    matches = [row for row in read_table(table) if all(row.get(k) == v for k, v in keys.items())]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _mean_std(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.mean(values):.2f} +- {statistics.stdev(values):.2f}"
+
+
+def markdown(runs: list[dict]) -> str:
+    """One table per experiment: a line per paper row with ours (n seeds) and the paper's value."""
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for run in runs:
+        for reference in run["paper_rows"] or [""]:
+            groups[(run["experiment"], reference)].append(run)
+    sections = []
+    for experiment in sorted({e for e, _ in groups}):
+        metrics = sorted({m for (e, _), rs in groups.items() if e == experiment for r in rs for m in r["metrics"]})
+        header = ["paper row", "seeds", "scale", "epochs"]
+        header += [f"{m} {who}" for m in metrics for who in ("ours", "paper")]
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for (e, reference), rs in sorted(groups.items()):
+            if e != experiment:
+                continue
+            paper = paper_row(reference) if reference else None
+            cells = [reference or "-", ", ".join(str(r["seed"]) for r in rs),
+                     "/".join(sorted({r["scale"] for r in rs})),
+                     "/".join(str(r.get("epochs", "-")) for r in rs)]
+            for metric in metrics:
+                ours = [r["metrics"][metric] for r in rs if metric in r["metrics"]]
+                column = metric.split("/", 1)[-1]
+                published = ""
+                if paper is not None and paper.get(column):
+                    spread = paper.get(f"{column}_std")
+                    published = paper[column] + (f" +- {spread}" if spread else "")
+                cells.append(f"{_mean_std(ours) if ours else '-'} | {published or '-'}")
+            lines.append("| " + " | ".join(cells) + " |")
+        sections.append(f"### {experiment}\n\n" + "\n".join(lines))
+    return "\n\n".join(sections) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, help="write the markdown here instead of printing it")
+    args = parser.parse_args(argv)
+    text = markdown(load_runs(args.folders))
+    if args.out:
+        args.out.write_text(text)
+    else:
+        print(text, end="")
+
+
+if __name__ == "__main__":
+    main()
