@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import scipy.stats
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaezoo.distributions import HypersphericalUniform, VonMisesFisher, kl_divergence
 from vaezoo.distributions.vmf import householder_to, mean_resultant_length, symmetric_beta, wood_coefficients
@@ -193,3 +195,18 @@ def test_symmetric_beta_proposals_follow_the_beta_law(m, dtype):
     draws = symmetric_beta(m, (100000,), dtype, torch.device("cpu")).double().numpy()
     half = (m - 1) / 2
     assert scipy.stats.kstest(draws, scipy.stats.beta(half, half).cdf).pvalue > 1e-3
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(m=st.integers(2, 64), seed=st.integers(0, 2**31 - 1), kappa=st.floats(1e-3, 1e5))
+def test_any_dimension_concentration_and_direction(m, seed, kappa):
+    """Unit norm, and E[mu^T z] = A_m(kappa) within 5 standard errors, for any (m, kappa, mu);
+    1 - mu^T z is taken as |z - mu|^2 / 2 so that large kappa keeps its precision."""
+    generator = torch.Generator().manual_seed(seed)
+    loc = unit(torch.randn(m, generator=generator, dtype=torch.float64))
+    torch.manual_seed(seed)
+    z = VonMisesFisher(loc[None], torch.tensor([[kappa]], dtype=torch.float64)).rsample((400,)).squeeze(1)
+    assert torch.allclose(z.norm(dim=-1), torch.ones(400, dtype=torch.float64), atol=1e-12)
+    one_minus_w = 0.5 * ((z - loc) ** 2).sum(-1)
+    expected = 1 - mean_resultant_length(torch.tensor([kappa], dtype=torch.float64), m).item()
+    assert abs(one_minus_w.mean().item() - expected) <= 5 * one_minus_w.std().item() / 20 + 1e-12
