@@ -11,6 +11,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from vaezoo.config import effective_scale
+from vaezoo.outputs import keep_earlier_metrics
 from vaezoo.results import git_sha, write_results
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,11 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
     model = build_model(cfg)
-    trainer = build_trainer(cfg, output_dir)
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
-    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+    with keep_earlier_metrics(output_dir):
+        trainer = build_trainer(cfg, output_dir)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
     record = {
         "experiment": cfg.name,
         "paper_rows": list(cfg.paper_rows),

@@ -56,8 +56,11 @@ def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, 
     last = out / "checkpoints" / "last.ckpt"
     state = torch.load(last, weights_only=True)
     assert "state_dict" in state and any(k.startswith("latent.") for k in state["state_dict"])
-    record, _ = run_inprocess(["latent=vmf", f"ckpt_path={last}", "trainer.max_epochs=3", *QUICK], smoke=False)
-    assert record["epochs"] == 3
+    record, out_again = run_inprocess(["latent=vmf", f"ckpt_path={last}", "trainer.max_epochs=3", *QUICK], smoke=False)
+    assert record["epochs"] == 3 and out_again == out
+    # The resumed run wrote into the same directory: the first run's epoch is still in the curves.
+    epochs = {row["epoch"] for row in csv.DictReader(open(out / "metrics.csv")) if row["val/elbo"]}
+    assert epochs == {"0", "1", "2"}
 
 
 def test_default_job_runs_on_the_embedded_sample(tmp_path):

@@ -1,0 +1,42 @@
+import csv
+
+from vaezoo.outputs import keep_earlier_metrics, merge_metrics
+
+
+def write(path, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_merge_keeps_earlier_rows_first_over_the_union_of_columns(tmp_path):
+    write(tmp_path / "old.csv", [{"epoch": "0", "val/elbo": "-120"}])
+    write(tmp_path / "metrics.csv", [{"epoch": "1", "val/elbo": "-110", "val/ll": "-105"}])
+    merge_metrics(tmp_path / "old.csv", tmp_path / "metrics.csv")
+    rows = read(tmp_path / "metrics.csv")
+    assert [r["epoch"] for r in rows] == ["0", "1"] and rows[0]["val/ll"] == "" and rows[1]["val/ll"] == "-105"
+
+
+def test_resumed_run_keeps_the_curves_of_earlier_epochs(tmp_path):
+    write(tmp_path / "metrics.csv", [{"epoch": "0", "val/elbo": "-120"}])
+    with keep_earlier_metrics(tmp_path):
+        assert not (tmp_path / "metrics.csv").exists()  # the logger starts a fresh file
+        write(tmp_path / "metrics.csv", [{"epoch": "1", "val/elbo": "-110"}])
+    assert [r["epoch"] for r in read(tmp_path / "metrics.csv")] == ["0", "1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv"]
+
+
+def test_interrupted_run_leaves_the_earlier_rows_on_disk(tmp_path):
+    write(tmp_path / "metrics.csv", [{"epoch": "0", "val/elbo": "-120"}])
+    try:
+        with keep_earlier_metrics(tmp_path):
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    assert read(tmp_path / "metrics.before-resume.csv")[0]["epoch"] == "0"
