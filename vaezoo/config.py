@@ -7,8 +7,10 @@ import os
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-# Hydra overrides that change a paper's protocol: a run with any of them is "reduced".
-PROTOCOL_KEYS = ("trainer.", "data.subset", "data.batch_size", "eval.", "callbacks.early_stopping")
+# Hydra overrides that change a paper's protocol (a group choice or a key below it), so that a
+# "full" experiment becomes "reduced"; the exceptions only move files or memory around.
+PROTOCOL_GROUPS = ("trainer", "data", "model", "callbacks.early_stopping", "eval.is_samples")
+NOT_PROTOCOL = ("data.root", "data.download", "data.num_workers", "data.eval_batch_size")
 
 
 def ambient_dim(manifold_dim: int, latent_target: str) -> int:
@@ -65,5 +67,7 @@ def effective_scale(cfg: DictConfig, overrides: list[str], is_sample_data: bool)
         return "smoke"
     if is_sample_data:
         return "proxy"
-    touched = any(o.lstrip("+~").startswith(PROTOCOL_KEYS) for o in overrides)
+    keys = [o.lstrip("+~").split("=", 1)[0] for o in overrides]
+    touched = any(k not in NOT_PROTOCOL and any(k == g or k.startswith(g + ".") for g in PROTOCOL_GROUPS)
+                  for k in keys)
     return "reduced" if cfg.scale == "full" and touched else cfg.scale

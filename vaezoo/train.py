@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import lightning.pytorch as pl
 from hydra.utils import instantiate
+from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig
 
 from vaezoo.config import effective_scale
@@ -26,11 +28,29 @@ def build_model(cfg: DictConfig) -> pl.LightningModule:
 
 def build_trainer(cfg: DictConfig, output_dir: Path) -> pl.Trainer:
     callbacks = [instantiate(c) for c in cfg.callbacks.values() if c is not None]
+    if cfg.trainer.get("enable_progress_bar") is False:
+        callbacks = [c for c in callbacks if not isinstance(c, pl.callbacks.ProgressBar)]
     for callback in callbacks:
         if isinstance(callback, pl.callbacks.ModelCheckpoint):
             callback.dirpath = str(output_dir / "checkpoints")
     loggers = [instantiate(lg, save_dir=str(output_dir)) for lg in cfg.logger.values()]
     return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, default_root_dir=str(output_dir))
+
+
+def resume_directory(ckpt_path: str | None) -> Path | None:
+    """The run directory of a checkpoint written by a vaezoo run (<run>/checkpoints/x.ckpt).
+
+    A resumed run continues there rather than in a new directory: Lightning restores the best
+    checkpoint's score only when the checkpoint folder is unchanged, and the curves of the earlier
+    epochs stay in the same metrics.csv.
+    """
+    if ckpt_path is None:
+        return None
+    run_dir = Path(ckpt_path).expanduser().resolve().parent.parent
+    if Path(ckpt_path).expanduser().resolve().parent.name == "checkpoints" and (run_dir / "config.yaml").is_file():
+        log.info("resuming in %s", run_dir)
+        return run_dir
+    return None
 
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
@@ -39,11 +59,12 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     Raises DataFileError before training when a data file is missing or unreadable.
     """
     started = time.perf_counter()
+    output_dir = resume_directory(cfg.ckpt_path) or output_dir
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
     model = build_model(cfg)
-    with keep_earlier_metrics(output_dir):
+    with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir)
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""

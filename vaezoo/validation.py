@@ -13,19 +13,23 @@ SCALES = ("full", "reduced", "proxy", "smoke")
 TASKS = ("train", "sampler_cost", "latent_knn")
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
-             "is_samples", "is_chunk", "val_is_examples")
+             "is_samples", "is_chunk", "val_is_examples", "subset")
+# Keys whose values must be positive numbers, and keys that must not be negative.
+POSITIVE_KEYS = ("lr", "val_size")
+NONNEGATIVE_KEYS = ("kl_warmup_epochs", "val_is_samples")
 
 
-def _size_entries(node, path: str = "") -> Iterator[tuple[str, object]]:
+def _entries(node, keys: tuple[str, ...], path: str = "") -> Iterator[tuple[str, object]]:
+    """(dotted path, value) of every non-null entry named in ``keys``, at any depth."""
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}" if path else str(key)
-            if key in SIZE_KEYS and value is not None:
+            if key in keys and value is not None:
                 yield where, value
-            yield from _size_entries(value, where)
+            yield from _entries(value, keys, where)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _size_entries(value, f"{path}[{i}]")
+            yield from _entries(value, keys, f"{path}[{i}]")
 
 
 def _check_sizes(cfg: DictConfig) -> None:
@@ -34,10 +38,15 @@ def _check_sizes(cfg: DictConfig) -> None:
     first = ("latent", "prior", "eval")
     ordered = {k: container[k] for k in first if k in container} | {
         k: v for k, v in container.items() if k not in first}
-    for where, value in _size_entries(ordered):
+    for where, value in _entries(ordered, SIZE_KEYS):
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 raise ConfigError(f"{where}={value!r}: sizes must be positive integers")
+    for keys, ok, what in ((POSITIVE_KEYS, lambda v: v > 0, "a positive number"),
+                           (NONNEGATIVE_KEYS, lambda v: v >= 0, "a number >= 0")):
+        for where, value in _entries(ordered, keys):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not ok(value):
+                raise ConfigError(f"{where}={value!r}: must be {what}")
 
 
 def _check_latent_prior(cfg: DictConfig) -> None:

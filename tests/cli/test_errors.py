@@ -35,7 +35,9 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["latent=vmf", "kappa=20"], r"latent VMFHead does not take a fixed concentration"),
     (["latent=vmf_fixed"], r"needs a positive fixed concentration: set kappa=<number>"),
     (["latent=gaussian", "prior=sphere_uniform"], r"supports differ"),
-    (["latent=vmf", "prior=normal"], r"GaussianHead|VMFHead lives in sphere space but prior StandardNormal"),
+    (["latent=vmf", "prior=normal"], r"latent VMFHead lives in sphere space but prior StandardNormal"),
+    (["model.kl_warmup_epochs=-1"], r"model.kl_warmup_epochs=-1: must be a number >= 0"),
+    (["model.lr=0"], r"model.lr=0: must be a positive number"),
     (["scale=huge"], r"scale='huge' is not one of"),
     (["+experiment=davidson2018/table2"], r"task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt"),
     (["+experiment=davidson2018/table2", "ckpt_path=/nowhere/checkpoints/best.ckpt"], r"missing /nowhere"),
@@ -44,6 +46,17 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
 def test_bad_config_is_rejected_before_training(run_inprocess, tmp_path, overrides, match):
     with pytest.raises(ConfigError, match=match):
         run_inprocess(overrides)
+    assert_nothing_trained(tmp_path / "run")
+
+
+@pytest.mark.parametrize("overrides,match", [
+    (["data.subset=-5"], r"data.subset=-5: sizes must be positive integers"),
+    (["data.val_size=-0.2"], r"data.val_size=-0.2: must be a positive number"),
+])
+def test_bad_data_sizes_are_rejected(run_inprocess, tmp_path, overrides, match):
+    """Outside smoke mode, which sets its own subset and validation size."""
+    with pytest.raises(ConfigError, match=match):
+        run_inprocess(overrides, smoke=False)
     assert_nothing_trained(tmp_path / "run")
 
 

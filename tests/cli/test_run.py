@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from tests.cli.conftest import compose_config, read_results
+from tests.cli.conftest import FIXTURES, compose_config, read_results
 
 # A short non-smoke run: smoke=true would pin max_epochs to 1.
 QUICK = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1",
@@ -52,15 +52,33 @@ def test_per_epoch_curves_are_in_the_metrics_csv(run_inprocess):
 
 
 def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, tmp_path):
+    from vaezoo.tasks import run_task
     _, out = run_inprocess(["latent=vmf"])
     last = out / "checkpoints" / "last.ckpt"
     state = torch.load(last, weights_only=True)
     assert "state_dict" in state and any(k.startswith("latent.") for k in state["state_dict"])
-    record, out_again = run_inprocess(["latent=vmf", f"ckpt_path={last}", "trainer.max_epochs=3", *QUICK], smoke=False)
-    assert record["epochs"] == 3 and out_again == out
-    # The resumed run wrote into the same directory: the first run's epoch is still in the curves.
+    # Resume from a new invocation (Hydra gives it a new directory): training continues in the
+    # checkpoint's run directory, whose curves keep the first run's epoch.
+    overrides = [f"data_root={FIXTURES}", "latent=vmf", f"ckpt_path={last}", "trainer.max_epochs=3", *QUICK]
+    record = run_task(compose_config(overrides), tmp_path / "new_invocation", overrides)
+    assert record["epochs"] == 3 and read_results(out)["epochs"] == 3
     epochs = {row["epoch"] for row in csv.DictReader(open(out / "metrics.csv")) if row["val/elbo"]}
     assert epochs == {"0", "1", "2"}
+    assert sorted(p.name for p in (tmp_path / "new_invocation").iterdir()) == ["config.yaml"]
+
+
+@pytest.mark.parametrize("overrides,scale", [
+    (["data_root=/x", "eval.is_chunk=10", "callbacks.progress=null", "seed=3"], "full"),
+    (["trainer=ddp"], "reduced"),
+    (["trainer.max_epochs=3"], "reduced"),
+    (["model.lr=0.01"], "reduced"),
+    (["data=binarized_mnist"], "reduced"),
+    (["eval.is_samples=50"], "reduced"),
+])
+def test_scale_of_a_full_experiment_under_overrides(overrides, scale):
+    from vaezoo.config import effective_scale
+    cfg = compose_config(["+experiment=davidson2018/table1"])
+    assert effective_scale(cfg, ["+experiment=davidson2018/table1", *overrides], is_sample_data=False) == scale
 
 
 def test_default_job_runs_on_the_embedded_sample(tmp_path):

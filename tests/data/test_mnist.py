@@ -39,6 +39,13 @@ def test_training_images_are_rebinarised_every_epoch_and_evaluation_images_are_f
     assert torch.equal(dm.splits["val"].tensors[0], again.splits["val"].tensors[0])
 
 
+def test_test_images_do_not_depend_on_the_validation_size(fixtures_dir):
+    small, large = datamodule(fixtures_dir, val_size=20), datamodule(fixtures_dir, val_size=30)
+    small.setup()
+    large.setup()
+    assert torch.equal(small.splits["test"].tensors[0], large.splits["test"].tensors[0])
+
+
 def test_split_is_seeded(fixtures_dir):
     a, b, c = (datamodule(fixtures_dir, split_seed=s) for s in (0, 0, 1))
     for dm in (a, b, c):

@@ -113,6 +113,13 @@ def test_entropy_matches_monte_carlo(m, kappa):
     assert abs(-lp.mean().item() - d.entropy().item()) < 5 * lp.std().item() / 200
 
 
+@pytest.mark.parametrize("m,kappa", [(3, 0.5), (5, 30.0), (50, 1e3)])
+def test_entropy_matches_scipy(m, kappa):
+    d = vmf(m, kappa)
+    expected = scipy.stats.vonmises_fisher(d.loc[0].numpy(), kappa).entropy()
+    assert d.entropy().item() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
 def test_mean_is_a_times_loc():
     d = vmf(5, 3.0)
     a = mean_resultant_length(torch.tensor([3.0], dtype=torch.float64), 5)
@@ -210,3 +217,20 @@ def test_any_dimension_concentration_and_direction(m, seed, kappa):
     one_minus_w = 0.5 * ((z - loc) ** 2).sum(-1)
     expected = 1 - mean_resultant_length(torch.tensor([kappa], dtype=torch.float64), m).item()
     assert abs(one_minus_w.mean().item() - expected) <= 5 * one_minus_w.std().item() / 20 + 1e-12
+
+
+def test_non_finite_kappa_is_an_error_not_an_endless_loop():
+    loc = unit(torch.randn(2, 4))
+    with pytest.raises(ValueError, match="kappa must be finite and positive"):
+        VonMisesFisher(loc, torch.tensor([[float("nan")], [3.0]]), validate_args=False).rsample()
+
+
+@pytest.mark.parametrize("distance", (1e-2, 1e-3, 1e-4, 1e-5))
+def test_float32_samples_stay_unit_when_loc_is_close_to_e1(distance):
+    """The reflection keeps float32 precision however close loc is to e_1."""
+    torch.manual_seed(7)
+    loc = torch.zeros(1, 8, dtype=torch.float64)
+    loc[0, 0], loc[0, 1] = 1.0, distance
+    loc = unit(loc).float()
+    z = VonMisesFisher(loc, torch.tensor([[1e4]])).rsample((2000,))
+    assert (z.norm(dim=-1) - 1).abs().max() < 1e-5

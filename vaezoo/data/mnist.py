@@ -120,12 +120,14 @@ class MNISTDataModule(pl.LightningDataModule):
         train_idx, val_idx = order[: len(images) - n_val], order[len(images) - n_val:]
         grey = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
         labels_t = torch.from_numpy(labels.astype(np.int64))
-        binarizer = torch.Generator().manual_seed(self.eval_binarization_seed)
         test_grey = torch.from_numpy(test_images.reshape(len(test_images), -1).astype(np.float32) / 255.0)
+        # One generator per split, so the test images do not depend on the validation size.
+        val_binarizer = torch.Generator().manual_seed(self.eval_binarization_seed)
+        test_binarizer = torch.Generator().manual_seed(self.eval_binarization_seed + 1)
         return {
             "train": (grey[train_idx], labels_t[train_idx]),
-            "val": (torch.bernoulli(grey[val_idx], generator=binarizer), labels_t[val_idx]),
-            "test": (torch.bernoulli(test_grey, generator=binarizer),
+            "val": (torch.bernoulli(grey[val_idx], generator=val_binarizer), labels_t[val_idx]),
+            "test": (torch.bernoulli(test_grey, generator=test_binarizer),
                      torch.from_numpy(test_labels.astype(np.int64))),
         }
 

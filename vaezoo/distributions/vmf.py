@@ -61,8 +61,13 @@ def symmetric_beta(dim: int, shape: tuple[int, ...], dtype: torch.dtype, device:
     return 0.5 + 0.5 * radius * torch.cos((2.0 * math.pi) * v)
 
 
+# Rounds after which the sampler gives up: with acceptance >= 0.68 per proposal, 16 more
+# candidates per round leave a sample pending with probability below 1e-8 per round.
+WOOD_MAX_ROUNDS = 64
+
+
 @torch.no_grad()
-def sample_wood_eps(kappa: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+def accepted_wood_eps(a: torch.Tensor, b: torch.Tensor, d: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Accepted Beta draws eps of Wood's sampler and the number of proposals each needed.
 
     Davidson et al. 2018, Algorithm 2, step 2, vectorised: each round draws several i.i.d.
@@ -72,23 +77,20 @@ def sample_wood_eps(kappa: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.
     subsets: fewer, larger tensor operations.
 
     Args:
-        kappa: concentrations, any shape.
+        a, b, d: Wood's coefficients (``wood_coefficients``), shape [n, 1].
         dim: ambient dimension m >= 2.
     Returns:
-        eps (same shape and dtype as kappa) and proposals (int64, same shape), >= 1.
+        eps [n, 1] and proposals [n, 1] (int64, >= 1).
     """
-    eps, proposals = _accepted_eps(*wood_coefficients(kappa.reshape(-1, 1), dim), dim)
-    return eps.reshape(kappa.shape), proposals.reshape(kappa.shape)
-
-
-def _accepted_eps(a: torch.Tensor, b: torch.Tensor, d: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The rounds of ``sample_wood_eps`` for Wood coefficients of shape [n, 1]."""
+    if not bool(torch.isfinite(d).all()):
+        raise ValueError("VonMisesFisher.rsample: the concentration kappa must be finite and positive; "
+                         "got NaN or inf (has the encoder diverged?)")
     two_ab, one_minus_b = 2.0 * a * b, 1.0 - b
     eps = torch.zeros_like(b)
     proposals = torch.zeros(b.shape, dtype=torch.long, device=b.device)
     done = torch.zeros(b.shape, dtype=torch.bool, device=b.device)
     candidates = WOOD_CANDIDATES[0]
-    while True:
+    for _ in range(WOOD_MAX_ROUNDS):
         e = symmetric_beta(dim, (b.shape[0], candidates), b.dtype, b.device)
         t = two_ab / (1.0 - one_minus_b * e)
         log_u = torch.log(torch.rand_like(e))
@@ -101,27 +103,32 @@ def _accepted_eps(a: torch.Tensor, b: torch.Tensor, d: torch.Tensor, dim: int) -
         if bool(done.all()):
             return eps, proposals
         candidates = WOOD_CANDIDATES[1]
+    raise RuntimeError(f"VonMisesFisher.rsample: Wood's sampler accepted no proposal in {WOOD_MAX_ROUNDS} rounds "
+                       f"for some samples (m={dim}); this has probability below 1e-100 for valid parameters")
 
 
 def householder_to(first: torch.Tensor, rest: torch.Tensor, loc: torch.Tensor) -> torch.Tensor:
     """Reflect z' = first * e_1 + rest (rest[..., 0] = 0), drawn around e_1, onto ``loc``.
 
     Davidson et al. 2018, Algorithm 3: H = I - 2 u u^T / (u^T u) with u = e_1 - loc maps e_1 to
-    loc. Applied as H z' = z' + c loc - c e_1 with one scalar c = 2 (u.z') / (u.u) per sample:
-    O(m), no m x m matrix and no concatenation.
-    When loc is e_1 (u = 0), z' is returned unchanged.
+    loc; applied as H z' = z' - c u with one scalar c = 2 (u.z') / (u.u) per sample: O(m), no
+    m x m matrix. u_0 = 1 - loc_0 is taken as |loc_1:|^2 / (1 + loc_0) when loc_0 > 0, so that it
+    keeps its relative precision when loc is close to e_1 (the float32 case that matters at large
+    kappa). When loc is e_1 (u = 0), z' is returned unchanged.
 
     Args:
-        first: [..., 1]; rest: [..., m] with a zero first column; loc: [..., m].
+        first: [..., 1]; rest: [..., m] with a zero first column; loc: [..., m] unit vectors.
     """
     loc0, tail = loc[..., :1], loc[..., 1:]
-    loc_dot_rest = (rest.unsqueeze(-2) @ loc.unsqueeze(-1)).squeeze(-1)
-    u_dot_z = first - loc0 * first - loc_dot_rest
-    u_dot_u = (1.0 - loc0) ** 2 + (tail.unsqueeze(-2) @ tail.unsqueeze(-1)).squeeze(-1)
+    tail_sq = (tail.unsqueeze(-2) @ tail.unsqueeze(-1)).squeeze(-1)
+    u0 = torch.where(loc0 > 0, tail_sq / (1.0 + loc0.clamp_min(0.0)), 1.0 - loc0)
+    u_dot_u = u0 * u0 + tail_sq
+    # u = (u0, -tail): u.z' = u0 first - tail . rest[1:], and rest[0] = 0.
+    u_dot_z = u0 * first - (rest.unsqueeze(-2) @ loc.unsqueeze(-1)).squeeze(-1)
     at_e1 = u_dot_u <= torch.finfo(loc.dtype).tiny ** 0.5
     c = torch.where(at_e1, 0.0, 2.0 * u_dot_z / torch.where(at_e1, 1.0, u_dot_u))
-    out = torch.addcmul(rest, c, loc)
-    out[..., :1] += first - c
+    out = torch.addcmul(rest, c, loc)  # rest + c tail in columns 1:, c loc_0 in column 0
+    out[..., :1] = first - c * u0
     return out
 
 
@@ -139,11 +146,14 @@ def tangent_directions(shape: torch.Size, scale: torch.Tensor) -> torch.Tensor:
     return gauss * (scale / norm)
 
 
-def log_normalizer_plus_kappa(kappa: torch.Tensor, dim: int) -> torch.Tensor:
-    """log C_m(kappa) + kappa in float64: log I - kappa is formed before it can cancel."""
+def log_normalizer_plus_kappa(kappa: torch.Tensor, dim: int, log_iv: torch.Tensor | None = None) -> torch.Tensor:
+    """log C_m(kappa) + kappa in float64: log I - kappa is formed before it can cancel.
+
+    ``log_iv``: log I_{m/2-1}(kappa) when the caller has it already (the entropy does)."""
     k = kappa.double()
     v = 0.5 * dim - 1.0
-    return v * torch.log(k) - 0.5 * dim * math.log(2.0 * math.pi) - (log_bessel_iv(v, k) - k)
+    log_iv = log_bessel_iv(v, k) if log_iv is None else log_iv
+    return v * torch.log(k) - 0.5 * dim * math.log(2.0 * math.pi) - (log_iv - k)
 
 
 def mean_resultant_length(kappa: torch.Tensor, dim: int) -> torch.Tensor:
@@ -196,9 +206,8 @@ class VonMisesFisher(Distribution):
         shape = self._extended_shape(torch.Size(sample_shape))
         kappa = self.scale.expand(shape[:-1] + (1,))
         a, b, d = wood_coefficients(kappa, self.dim)
-        with torch.no_grad():
-            eps, proposals = _accepted_eps(a.reshape(-1, 1), b.reshape(-1, 1), d.reshape(-1, 1), self.dim)
-        eps = eps.reshape(kappa.shape)
+        eps, proposals = accepted_wood_eps(a.reshape(-1, 1), b.reshape(-1, 1), d.reshape(-1, 1), self.dim)
+        eps, proposals = eps.reshape(kappa.shape), proposals.reshape(kappa.shape)
         # 1 - w = 2 b eps / (1 - (1 - b) eps): Algorithm 2's w = (1-(1+b)eps)/(1-(1-b)eps)
         # rewritten so that 1 - w keeps its relative precision when w is close to 1.
         one_minus_w = 2.0 * b * eps / (1.0 - (1.0 - b) * eps)
@@ -243,7 +252,7 @@ class _VMFEntropy(torch.autograd.Function):
         k = kappa.double()
         v = 0.5 * dim - 1.0
         log_iv, ratio = log_bessel_iv_and_ratio(v, k)
-        log_c_plus_k = v * torch.log(k) - 0.5 * dim * math.log(2.0 * math.pi) - (log_iv - k)
+        log_c_plus_k = log_normalizer_plus_kappa(k, dim, log_iv)
         ctx.save_for_backward(kappa, ratio)
         ctx.order, ctx.sign = v, sign
         return (sign * (k * (1.0 - ratio) - log_c_plus_k) + shift).to(kappa.dtype)

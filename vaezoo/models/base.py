@@ -58,8 +58,9 @@ class VAE(pl.LightningModule, ABC):
         self.encoder, self.latent, self.decoder, self.prior = encoder, latent, decoder, prior
         self.kl_term = KLTerm()
         self.kl_weight = LinearWarmup(kl_warmup_epochs)
+        # nan_strategy="disable": a NaN must reach checkpointing and early stopping, not be dropped.
         self.metrics = nn.ModuleDict({
-            f"{stage}_{name}": MeanMetric()
+            f"{stage}_{name}": MeanMetric(nan_strategy="disable")
             for stage in ("val", "test") for name in ("elbo", "re", "kl")
         })
         self.test_ll = ImportanceSampledLogLik()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.config import apply_smoke
@@ -21,8 +22,9 @@ def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str
     """
     apply_smoke(cfg)
     validate(cfg)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    if rank_zero_only.rank == 0:  # under DDP every rank runs this; one writes
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
     if cfg.task == "sampler_cost":
         from vaezoo.tasks.sampler_cost import run
     elif cfg.task == "latent_knn":
