@@ -21,6 +21,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from vaezoo.errors import ConfigError
 from vaezoo.latent.base import SPHERE
+from vaezoo.report.compare import paper_row
 from vaezoo.results import git_sha, write_results
 from vaezoo.train import build_model
 
@@ -80,6 +81,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     """k-NN accuracy for every N of ``cfg.latent_knn.labelled``; writes results.json."""
     started = time.perf_counter()
     checkpoint, source = source_run(cfg.ckpt_path)
+    if any(o.split("=", 1)[0] == "data_root" for o in overrides) and source.data.root is not None:
+        source.data.root = cfg.data_root  # the data moved since the model was trained
     if cfg.smoke:
         source.data.subset = None  # every class must be present for a class-balanced draw
     model = build_model(source)
@@ -88,10 +91,16 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     datamodule = instantiate(source.data)
     datamodule.prepare_data()
     datamodule.setup()
+    settings = cfg.latent_knn
+    labels = datamodule.splits["train"].tensors[1].numpy()
+    if (labels < 0).any():
+        raise ConfigError(f"the data of {checkpoint.parent.parent} has no labels (data.binarization="
+                          f"{source.data.get('binarization')}); k-NN needs labelled images, e.g. data=mnist")
+    for count in settings.labelled:  # fail before encoding anything
+        class_balanced_draw(labels, count, np.random.default_rng(0))
     train, train_labels = encode(model, datamodule.splits["train"])
     test, test_labels = encode(model, datamodule.splits["test"])
     geometry = model.latent.support
-    settings = cfg.latent_knn
     rng = np.random.default_rng(cfg.seed)
     metrics = {}
     for count in settings.labelled:
@@ -102,11 +111,11 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
                                        settings.neighbours))
         metrics[f"knn_accuracy/N={count}"] = float(np.mean(scores))
         metrics[f"knn_accuracy_std/N={count}"] = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
-    model_name = {"euclidean": "n_vae", "sphere": "s_vae"}[geometry]
+    rows = [f"davidson2018_table2.csv:d={source.paper_d},labels={n}" for n in settings.labelled]
+    (output_dir / "table2.md").write_text(markdown(metrics, rows, geometry, settings))
     record = {
         "experiment": cfg.name,
-        "paper_rows": [f"davidson2018_table2.csv:d={source.paper_d},labels={n},column={model_name}_acc"
-                       for n in settings.labelled],
+        "paper_rows": rows,
         "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
         "seed": cfg.seed,
         "git_sha": git_sha(),
@@ -117,6 +126,18 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     }
     write_results(output_dir / "results.json", record)
     return record
+
+
+def markdown(metrics: dict[str, float], rows: list[str], geometry: str, settings: DictConfig) -> str:
+    """Our accuracy beside the paper's Table 2 entry for the same model, d and N."""
+    model = {"euclidean": "n_vae", "sphere": "s_vae"}[geometry]
+    lines = [f"| paper row | ours ({settings.draws} draws) | paper ({model}, 20 runs) |", "|---|---|---|"]
+    for count, reference in zip(settings.labelled, rows, strict=True):
+        paper = paper_row(reference)
+        published = f"{paper[model + '_acc']} +- {paper[model + '_std']}" if paper else "-"
+        lines.append(f"| {reference} | {metrics[f'knn_accuracy/N={count}']:.1f} +- "
+                     f"{metrics[f'knn_accuracy_std/N={count}']:.1f} | {published} |")
+    return "\n".join(lines) + "\n"
 
 
 def source_scale(checkpoint: Path) -> str:
