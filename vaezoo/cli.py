@@ -13,7 +13,9 @@ from omegaconf import DictConfig
 from vaezoo.config import register_resolvers
 from vaezoo.errors import VaezooError
 
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+# Inside the package so that a non-editable install finds it; the checkout's top-level conf/
+# is a link to it.
+CONFIG_DIR = str(Path(__file__).resolve().parent / "conf")
 log = logging.getLogger("vaezoo")
 
 register_resolvers()
