@@ -105,7 +105,7 @@ def _debye_sums(s: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.T
     return sums[..., 0], sums[..., 1]
 
 
-def _debye(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _debye(v: float | torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(log I_v(x), A_v(x)) from the uniform expansion; float64, v >= 25, x > 0.
 
     With z = x / v, t = sqrt(1 + z^2), p = 1 / t, eta = t + log(z / (1 + t)) (DLMF 10.41.3-8):
@@ -121,7 +121,8 @@ def _debye(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     q = p * p
     su, sx = _debye_sums(s, q)
     eta = t + torch.log(z / (1.0 + t))
-    log_iv = v * eta - 0.5 * torch.log(2.0 * math.pi * v) - 0.5 * torch.log(t) + torch.log1p(su)
+    log_2pi_v = math.log(2.0 * math.pi * v) if isinstance(v, float) else torch.log(2.0 * math.pi * v)
+    log_iv = v * eta - 0.5 * log_2pi_v - 0.5 * torch.log(t) + torch.log1p(su)
     ratio = z * (1.0 / (1.0 + t) + p * sx / (1.0 + su))
     return log_iv, ratio
 
@@ -150,7 +151,7 @@ def _recur_down(
 
 
 def _recur_down_uniform(
-    log_iv: torch.Tensor, ratio: torch.Tensor, top: torch.Tensor, two_over_x: torch.Tensor, steps: int
+    log_iv: torch.Tensor, ratio: torch.Tensor, top: float | torch.Tensor, two_over_x: torch.Tensor, steps: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """`steps` steps of DLMF 10.29.1 down from order `top`, the same count for every lane.
 
@@ -169,15 +170,17 @@ def _recur_down_uniform(
     return log_iv + torch.log(q), p / q
 
 
-def _log_iv_and_ratio(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(log I_v(x), A_v(x)) in float64 for float64 v, x (v a scalar tensor or broadcast with x);
+def _log_iv_and_ratio(v: float | torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(log I_v(x), A_v(x)) in float64 for float64 x and an order v that is one Python number
+    (the fast path, with no device synchronisation) or a float64 tensor broadcast with x;
     NaN outside v >= 0, x > 0."""
-    if v.dim() == 0 and float(v) >= 0:
+    if isinstance(v, float) and v >= 0:
         x_safe = torch.where(x > 0, x, 1.0)
-        steps = max(0, math.ceil(_DEBYE_MIN_ORDER - float(v)))
+        steps = max(0, math.ceil(_DEBYE_MIN_ORDER - v))
         log_iv, ratio = _recur_down(v, x_safe, steps, steps)
         valid = x > 0
     else:
+        v = torch.as_tensor(v, dtype=torch.float64, device=x.device)
         v, x = torch.broadcast_tensors(v, x)
         valid = (v >= 0) & (x > 0)
         v_safe = torch.where(valid, v, float(_DEBYE_MIN_ORDER))
@@ -187,10 +190,20 @@ def _log_iv_and_ratio(v: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, t
     return torch.where(valid, log_iv, math.nan), torch.where(valid, ratio, math.nan)
 
 
-def _ratio_for_backward(ctx) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _save_for_backward(ctx, v: float | torch.Tensor, x: torch.Tensor, ratio: torch.Tensor) -> None:
+    """Tensors through save_for_backward; a Python order on ctx (it is no tensor)."""
+    if isinstance(v, torch.Tensor):
+        ctx.save_for_backward(x, ratio, v)
+    else:
+        ctx.save_for_backward(x, ratio)
+        ctx.order = v
+
+
+def _ratio_for_backward(ctx) -> tuple[float | torch.Tensor, torch.Tensor, torch.Tensor]:
     """(v, x in float64, A_v(x)) saved by a forward pass. When a double backward is being
     recorded, A is recomputed through _BesselIvRatio so that its own gradient is tracked."""
-    v, x, ratio = ctx.saved_tensors
+    x, ratio, *order = ctx.saved_tensors
+    v = order[0] if order else ctx.order
     x64 = x.to(torch.float64)
     if torch.is_grad_enabled():
         ratio = _BesselIvRatio.apply(v, x64)
@@ -201,9 +214,9 @@ class _LogBesselIv(torch.autograd.Function):
     """log I_v(x); d/dx = A_v(x) + v / x (from I'_v = I_{v+1} + (v / x) I_v, DLMF 10.29.2)."""
 
     @staticmethod
-    def forward(ctx, v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, v: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         log_iv, ratio = _log_iv_and_ratio(v, x.to(torch.float64))
-        ctx.save_for_backward(v, x, ratio)
+        _save_for_backward(ctx, v, x, ratio)
         return log_iv.to(x.dtype)
 
     @staticmethod
@@ -218,9 +231,9 @@ class _BesselIvRatio(torch.autograd.Function):
     """A_v(x); dA/dx = 1 - A^2 - (2v + 1) A / x (from DLMF 10.29.2 for I_v and I_{v+1})."""
 
     @staticmethod
-    def forward(ctx, v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, v: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         ratio = _log_iv_and_ratio(v, x.to(torch.float64))[1]
-        ctx.save_for_backward(v, x, ratio)
+        _save_for_backward(ctx, v, x, ratio)
         return ratio.to(x.dtype)
 
     @staticmethod
@@ -236,9 +249,10 @@ class _BesselIvRatio(torch.autograd.Function):
 
 def _prepare(
     v: float | torch.Tensor, x: torch.Tensor, name: str
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """v as a float64 constant (kept 0-dimensional when it is one number, so a single order runs
-    the fast path) and x as a floating tensor (autograd through x kept)."""
+) -> tuple[float | torch.Tensor, torch.Tensor]:
+    """v as a Python float when it is one number (the fast path, no device round trip; a
+    0-dimensional tensor is read once here), else as a float64 tensor broadcast with x; and x
+    as a floating tensor (autograd through x kept)."""
     if isinstance(v, torch.Tensor) and v.requires_grad:
         raise ValueError(
             f"{name}: gradients with respect to the order v are not implemented; pass v.detach()"
@@ -246,9 +260,9 @@ def _prepare(
     x = torch.as_tensor(x)
     if not x.is_floating_point():
         x = x.to(torch.get_default_dtype())
-    v64 = torch.as_tensor(v, dtype=torch.float64, device=x.device)
-    if v64.dim() > 0:
-        v64, x = torch.broadcast_tensors(v64, x)
+    if not isinstance(v, torch.Tensor) or v.dim() == 0:
+        return float(v), x
+    v64, x = torch.broadcast_tensors(v.to(device=x.device, dtype=torch.float64), x)
     return v64, x
 
 
@@ -284,6 +298,5 @@ def log_bessel_iv_and_ratio(v: float, x: torch.Tensor) -> tuple[torch.Tensor, to
     For fused autograd functions (the vMF entropy) that need both values and supply their own
     analytic backward; everyone else should call `log_bessel_iv` / `bessel_iv_ratio`.
     """
-    return _log_iv_and_ratio(torch.as_tensor(float(v), dtype=torch.float64, device=x.device),
-                             x.to(torch.float64))
+    return _log_iv_and_ratio(float(v), x.to(torch.float64))
 
