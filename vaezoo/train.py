@@ -58,7 +58,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
 
     Raises DataFileError before training when a data file is missing or unreadable.
     """
-    started = time.perf_counter()
+    started, code_version = time.perf_counter(), git_sha()  # the code that runs, not what HEAD is at the end
     output_dir = resume_directory(cfg.ckpt_path) or output_dir
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
@@ -74,7 +74,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         "paper_rows": list(cfg.paper_rows),
         "scale": effective_scale(cfg, list(overrides), datamodule.is_sample),
         "seed": cfg.seed,
-        "git_sha": git_sha(),
+        "git_sha": code_version,
         "wall_time_s": round(time.perf_counter() - started, 2),
         "epochs": trainer.current_epoch,
         "checkpoint": best or None,
