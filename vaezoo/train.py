@@ -8,6 +8,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import lightning.pytorch as pl
+import torch
 from hydra.utils import instantiate
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig
@@ -34,7 +35,13 @@ def build_trainer(cfg: DictConfig, output_dir: Path) -> pl.Trainer:
         if isinstance(callback, pl.callbacks.ModelCheckpoint):
             callback.dirpath = str(output_dir / "checkpoints")
     loggers = [instantiate(lg, save_dir=str(output_dir)) for lg in cfg.logger.values()]
-    return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, default_root_dir=str(output_dir))
+    accelerator = cfg.trainer.get("accelerator", "auto")
+    if accelerator == "auto" and not torch.cuda.is_available() and torch.backends.mps.is_available():
+        # The vMF normaliser, entropy and KL are computed in float64, which MPS does not have.
+        log.warning("trainer.accelerator=auto: using the CPU, not MPS (no float64 on MPS)")
+        accelerator = "cpu"
+    return instantiate(cfg.trainer, accelerator=accelerator, callbacks=callbacks, logger=loggers,
+                       default_root_dir=str(output_dir))
 
 
 def resume_directory(ckpt_path: str | None) -> Path | None:
