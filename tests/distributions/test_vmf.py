@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaezoo.distributions import HypersphericalUniform, VonMisesFisher, kl_divergence
-from vaezoo.distributions.vmf import householder_to, mean_resultant_length, symmetric_beta, wood_coefficients
+from vaezoo.distributions.vmf import centred_symmetric_beta, householder_to, mean_resultant_length, wood_coefficients
 
 DIMS = (2, 3, 5, 50, 300, 1000)
 KAPPAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
@@ -56,6 +56,16 @@ def test_rejects_bad_shapes():
         VonMisesFisher(unit(torch.randn(3, 4)), torch.ones(3))
     with pytest.raises(ValueError, match="m >= 2"):
         VonMisesFisher(torch.ones(3, 1), torch.ones(3, 1))
+
+
+@pytest.mark.parametrize("bad", [[1.0, 1.0, 0.0], [float("nan"), 1.0, 0.0], [float("inf"), 0.0, 0.0]])
+def test_validation_rejects_non_unit_or_non_finite_loc(bad):
+    loc = torch.tensor([[1.0, 0.0, 0.0], bad])
+    with pytest.raises(ValueError, match="loc .* UnitSphere"):
+        VonMisesFisher(loc, torch.ones(2, 1))
+    with pytest.raises(ValueError, match="scale"):
+        VonMisesFisher(loc[:1], torch.zeros(1, 1))
+    VonMisesFisher(loc, torch.ones(2, 1), validate_args=False)  # the caller may opt out
 
 
 @pytest.mark.parametrize("m", DIMS)
@@ -199,7 +209,7 @@ def test_rsample_with_proposals_counts_at_least_one():
 @pytest.mark.parametrize("dtype", (torch.float32, torch.float64))
 def test_symmetric_beta_proposals_follow_the_beta_law(m, dtype):
     torch.manual_seed(m)
-    draws = symmetric_beta(m, (100000,), dtype, torch.device("cpu")).double().numpy()
+    draws = 0.5 + 0.5 * centred_symmetric_beta(m, (100000,), dtype, torch.device("cpu")).double().numpy()
     half = (m - 1) / 2
     assert scipy.stats.kstest(draws, scipy.stats.beta(half, half).cdf).pvalue > 1e-3
 

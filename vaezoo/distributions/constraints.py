@@ -16,5 +16,8 @@ class _UnitSphere(constraints.Constraint):
     def check(self, value: torch.Tensor) -> torch.Tensor:
         return (value.norm(dim=-1) - 1.0).abs() <= self.atol
 
+    def __repr__(self) -> str:
+        return f"UnitSphere(norm within {self.atol:g} of 1 along the last dimension)"
+
 
 unit_sphere = _UnitSphere()
