@@ -4,6 +4,9 @@
 
 The package sample (first 1,000 training and 200 test images) lets the default command run
 with no data root and no network; the fixtures (one per file format) feed the smoke tests.
+Text fixtures are the first lines of each file; where a training file is not distributed with
+the data (Yelp, Yahoo, SNLI sentences), the fixture's training file is cut from another split
+of the same corpus, which is enough to exercise the format.
 """
 
 from __future__ import annotations
@@ -25,16 +28,44 @@ def write_idx_subset(source: Path, target: Path, n_train: int, n_test: int) -> N
         write_idx_gz(target / name, read_idx_gz(source / name)[:count])
 
 
+def head_lines(source: Path, target: Path, count: int, skip: int = 0) -> None:
+    """Lines skip .. skip + count of ``source`` into ``target``, byte for byte."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as handle:
+        lines = handle.readlines()[skip: skip + count]
+    target.write_bytes(b"".join(lines).rstrip(b"\n") + b"\n")
+
+
+TEXT_FIXTURES = [  # (source under the data root, fixture under tests/fixtures, lines, lines skipped)
+    ("ptb/ptb.train.txt", "ptb/ptb.train.txt", 300, 0),
+    ("ptb/ptb.valid.txt", "ptb/ptb.valid.txt", 60, 0),
+    ("ptb/ptb.test.txt", "ptb/ptb.test.txt", 60, 0),
+    ("yelp/valid.txt", "yelp/train.txt", 200, 100),
+    ("yelp/valid.txt", "yelp/valid.txt", 50, 0),
+    ("yelp/test.txt", "yelp/test.txt", 50, 0),
+    ("yahoo/yahoo.valid.txt", "yahoo/yahoo.train.txt", 150, 100),
+    ("yahoo/yahoo.valid.txt", "yahoo/yahoo.valid.txt", 40, 0),
+    ("yahoo/yahoo.test.txt", "yahoo/yahoo.test.txt", 40, 0),
+    ("snli/snli_sentences_1000.txt", "snli/snli_sentences_all.txt", 400, 0),
+    ("20ng/train.feat", "20ng/train.feat", 200, 0),
+    ("20ng/test.feat", "20ng/test.feat", 60, 0),
+    ("20ng/vocab.new", "20ng/vocab.new", 2000, 0),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data_root", type=Path)
-    source = parser.parse_args().data_root / "mnist"
+    data_root = parser.parse_args().data_root
+    source = data_root / "mnist"
     write_idx_subset(source, REPO / "vaezoo" / "data" / "sample" / "mnist", 1000, 200)
     fixture = REPO / "tests" / "fixtures" / "mnist"
     write_idx_subset(source, fixture, 120, 40)
     with np.load(source / "binarized_mnist.npz", allow_pickle=False) as npz:
         np.savez_compressed(fixture / "binarized_mnist.npz", train=npz["train"][:100],
                             valid=npz["valid"][:40], test=npz["test"][:40])
+    for source_name, target_name, count, skip in TEXT_FIXTURES:
+        head_lines(data_root / source_name, REPO / "tests" / "fixtures" / target_name, count, skip)
 
 
 if __name__ == "__main__":

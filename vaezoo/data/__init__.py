@@ -1,5 +1,7 @@
 """DataModules: files under the data root -> batches."""
 
+from vaezoo.data.bow import BagOfWordsDataModule
 from vaezoo.data.mnist import MNISTDataModule
+from vaezoo.data.text import TextDataModule
 
-__all__ = ["MNISTDataModule"]
+__all__ = ["BagOfWordsDataModule", "MNISTDataModule", "TextDataModule"]

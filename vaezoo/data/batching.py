@@ -1,0 +1,114 @@
+"""Padded sentence batches and length-bucketed batch order for the text models."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.utils.data import Sampler
+
+from vaezoo.data.vocab import PAD
+
+
+@dataclass
+class TextBatch:
+    """Sentences as ``<bos> w_1 .. w_n <eos>`` padded with ``<pad>`` (id 0) to the longest one.
+
+    tokens: [batch, time] int64; lengths: [batch] tokens per sentence including <bos> and <eos>;
+    labels: [batch] int64 (a rating, a class), -1 where the corpus has none.
+    Lightning moves dataclasses between devices field by field.
+    """
+
+    tokens: torch.Tensor
+    lengths: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.tokens.shape[0]
+
+    def __getitem__(self, rows: slice) -> TextBatch:
+        lengths = self.lengths[rows]
+        width = int(lengths.max()) if len(lengths) else 0
+        return TextBatch(self.tokens[rows, :width], lengths, self.labels[rows])
+
+    @property
+    def target_tokens(self) -> torch.Tensor:
+        """Tokens the decoder predicts per sentence: the words and <eos> (not <bos>)."""
+        return self.lengths - 1
+
+
+def collate_sentences(examples: Sequence[dict]) -> TextBatch:
+    """Examples with ``ids`` (list of int, <bos>/<eos> included) and ``label`` -> a TextBatch."""
+    lengths = torch.tensor([len(e["ids"]) for e in examples], dtype=torch.long)
+    tokens = torch.full((len(examples), int(lengths.max())), PAD, dtype=torch.long)
+    for row, example in enumerate(examples):
+        tokens[row, : len(example["ids"])] = torch.as_tensor(example["ids"], dtype=torch.long)
+    labels = torch.tensor([e["label"] for e in examples], dtype=torch.long)
+    return TextBatch(tokens, lengths, labels)
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of sentences of similar length, so that padding stays a few percent of a batch.
+
+    Training order (``shuffle=True``): each epoch permutes the examples, cuts the permutation into
+    pools of ``pool_batches`` batches, sorts each pool by length, cuts it into batches and shuffles
+    the batches: random batches, each of near-uniform length. Evaluation order: sorted by length.
+    Under DDP every rank takes every ``world_size``-th batch of the same order (the batch count is
+    padded by repeating batches so that ranks stay in step), since Lightning's distributed
+    sampler cannot split a batch sampler. Written here because neither torch nor Lightning ships
+    a length-bucketing batch sampler.
+    """
+
+    def __init__(self, lengths: Sequence[int] | np.ndarray, batch_size: int, shuffle: bool, seed: int = 0,
+                 pool_batches: int = 50) -> None:
+        if batch_size < 1:
+            raise ValueError(f"BucketBatchSampler: batch_size must be positive, got {batch_size}")
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.pool = batch_size * pool_batches
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _world(self) -> tuple[int, int]:
+        if dist.is_available() and dist.is_initialized():
+            return dist.get_world_size(), dist.get_rank()
+        return 1, 0
+
+    def _batches(self) -> list[np.ndarray]:
+        n = len(self.lengths)
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable")
+            return [order[i: i + self.batch_size] for i in range(0, n, self.batch_size)]
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = rng.permutation(n)
+        batches = []
+        for start in range(0, n, self.pool):
+            pool = order[start: start + self.pool]
+            pool = pool[np.argsort(self.lengths[pool], kind="stable")]
+            batches += [pool[i: i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batches = self._batches()
+        world, rank = self._world()
+        if world > 1:
+            per_rank = math.ceil(len(batches) / world)
+            batches = (batches * world)[: per_rank * world][rank::world]
+        if self.shuffle:
+            self.epoch += 1  # a new order next epoch even if no one calls set_epoch
+        return (b.tolist() for b in batches)
+
+    def __len__(self) -> int:
+        batches = math.ceil(len(self.lengths) / self.batch_size) if not self.shuffle else sum(
+            math.ceil(min(self.pool, len(self.lengths) - s) / self.batch_size)
+            for s in range(0, len(self.lengths), self.pool))
+        world, _ = self._world()
+        return math.ceil(batches / world)

