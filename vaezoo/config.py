@@ -50,7 +50,7 @@ def apply_smoke(cfg: DictConfig) -> None:
         cfg.trainer.limit_test_batches = 2
         cfg.trainer.enable_progress_bar = False
         cfg.callbacks.progress = None
-        cfg.eval.is_samples = 4
+        cfg.eval.is_samples = min(cfg.eval.is_samples, 4)
         cfg.eval.is_chunk = 4
         cfg.eval.val_is_samples = min(cfg.eval.val_is_samples, 4)
         cfg.data.subset = 32

@@ -20,11 +20,19 @@ from vaezoo.results import git_sha, write_results
 log = logging.getLogger(__name__)
 
 
-def build_model(cfg: DictConfig) -> pl.LightningModule:
-    """The LightningModule of ``cfg.model`` with its encoder, latent head, decoder and prior."""
-    encoder = instantiate(cfg.model.encoder)
+def data_sizes(datamodule: pl.LightningDataModule) -> dict[str, int]:
+    """Sizes known only once the data is read (a corpus's vocabulary), for the encoder and decoder."""
+    return datamodule.model_kwargs() if hasattr(datamodule, "model_kwargs") else {}
+
+
+def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.LightningModule:
+    """The LightningModule of ``cfg.model`` with its encoder, latent head, decoder and prior;
+    ``sizes`` (see ``data_sizes``) go to the encoder and the decoder."""
+    sizes = sizes or {}
+    encoder = instantiate(cfg.model.encoder, **sizes)
     latent = instantiate(cfg.latent)(in_features=encoder.out_features)
-    return instantiate(cfg.model, encoder=encoder, latent=latent, prior=instantiate(cfg.prior))
+    decoder = instantiate(cfg.model.decoder, **sizes)
+    return instantiate(cfg.model, encoder=encoder, latent=latent, decoder=decoder, prior=instantiate(cfg.prior))
 
 
 def build_trainer(cfg: DictConfig, output_dir: Path) -> pl.Trainer:
@@ -70,7 +78,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
-    model = build_model(cfg)
+    model = build_model(cfg, data_sizes(datamodule))
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir)
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)

@@ -13,10 +13,10 @@ SCALES = ("full", "reduced", "proxy", "smoke")
 TASKS = ("train", "sampler_cost", "latent_knn")
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
-             "is_samples", "is_chunk", "val_is_examples", "subset")
+             "is_chunk", "val_is_examples", "subset")
 # Keys whose values must be positive numbers, and keys that must not be negative.
 POSITIVE_KEYS = ("lr", "val_size")
-NONNEGATIVE_KEYS = ("kl_warmup_epochs", "val_is_samples")
+NONNEGATIVE_KEYS = ("kl_warmup_epochs", "kl_weight", "is_samples", "val_is_samples")
 
 
 def _entries(node, keys: tuple[str, ...], path: str = "") -> Iterator[tuple[str, object]]:

@@ -19,6 +19,8 @@ from vaezoo.tasks import run_task
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
+# Short names users type for an experiment defined elsewhere: alias -> the experiment's name.
+ALIASES = {"table3": "xu2018/table3"}
 EXPERIMENTS = sorted(str(p.relative_to(Path(CONFIG_DIR) / "experiment").with_suffix(""))
                      for p in (Path(CONFIG_DIR) / "experiment").rglob("*.yaml"))
 

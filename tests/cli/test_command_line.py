@@ -1,6 +1,7 @@
 """The command line exactly as users type it: --cfg, -m sweeps, loggers, flags between overrides."""
 
 import pytest
+from omegaconf import OmegaConf
 
 from tests.cli.conftest import FIXTURES, read_results
 from vaezoo.cli import flags_before_overrides
@@ -35,6 +36,22 @@ def test_multirun_over_latents_composes_matching_priors(cli, tmp_path):
     assert any("vaezoo.priors.SphereUniform" in c and "dim: 3" in c for c in configs)
     assert {read_results(run)["paper_rows"][0] for run in runs} == {
         "davidson2018_table1.csv:model=n-vae,d=2", "davidson2018_table1.csv:model=s-vae,d=2"}
+
+
+def test_the_headline_command_sweeps_kappa_exactly_as_typed(cli, tmp_path):
+    """`python -m vaezoo +experiment=table3 -m kappa=20,40,80`: three jobs, each with its kappa,
+    the KL of that kappa (increasing with kappa, Xu & Durrett 2018 Fig. 3), NLL, KL and PPL."""
+    result = cli("+experiment=table3", "-m", "kappa=20,40,80", "smoke=true", f"data_root={FIXTURES}",
+                 "data.download=false", env={"VAEZOO_CACHE": str(tmp_path / "cache")})
+    assert result.returncode == 0, result.stderr[-2000:]
+    runs = sorted(p.parent for p in (tmp_path / "multirun").rglob("results.json"))
+    records = sorted((float(OmegaConf.load(r / "config.yaml").kappa), read_results(r)) for r in runs)
+    assert [k for k, _ in records] == [20.0, 40.0, 80.0]
+    kls = [r["metrics"]["test/kl"] for _, r in records]
+    assert kls == sorted(kls) and kls[0] > 0
+    for _, record in records:
+        assert {"test/nll", "test/kl", "test/ppl"} <= set(record["metrics"])
+        assert record["paper_rows"] == ["xu2018_table3.csv:dataset=ptb,setting=inputless,model=vmf-vae,source=xu2018"]
 
 
 def test_wandb_logger_runs_offline_without_a_key(cli, tmp_path):

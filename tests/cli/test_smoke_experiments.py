@@ -5,7 +5,7 @@ import json
 import pytest
 from omegaconf import OmegaConf
 
-from tests.cli.conftest import EXPERIMENTS, compose_config, read_results, run_task_in
+from tests.cli.conftest import ALIASES, EXPERIMENTS, compose_config, read_results, run_task_in
 from vaezoo.results import SCHEMA_KEYS
 
 
@@ -20,10 +20,10 @@ def test_experiment_smoke_run(experiment, run_inprocess, tmp_path):
     written = read_results(out)
     assert written == json.loads(json.dumps(record))
     assert set(SCHEMA_KEYS) <= set(written)
-    assert written["experiment"] == experiment and written["scale"] == "smoke"
+    assert written["experiment"] == ALIASES.get(experiment, experiment) and written["scale"] == "smoke"
     assert all(isinstance(v, float) for v in written["metrics"].values()) and written["metrics"]
     config = OmegaConf.load(out / "config.yaml")
-    assert config.name == experiment
+    assert config.name == ALIASES.get(experiment, experiment)
     if config.task == "train":
         assert (out / "metrics.csv").is_file() and (out / "checkpoints" / "last.ckpt").is_file()
 

@@ -1,17 +1,35 @@
+import math
+
 import pytest
 import torch
 from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
 
 from vaezoo.distributions import HypersphericalUniform, VonMisesFisher
-from vaezoo.objectives import KLTerm, LinearWarmup
+from vaezoo.objectives import KLSchedule, KLTerm
 
 
 def test_linear_warmup():
-    w = LinearWarmup(100)
+    w = KLSchedule("linear", 100)
     assert [w(0), w(25), w(100), w(250)] == [0.0, 0.25, 1.0, 1.0]
-    assert LinearWarmup(0)(0) == 1.0
-    with pytest.raises(ValueError):
-        LinearWarmup(-1)
+    assert KLSchedule("linear", 0)(0) == 1.0
+    with pytest.raises(ValueError, match="must be >= 0"):
+        KLSchedule("linear", -1)
+
+
+def test_sigmoid_schedule_is_the_per_epoch_sigmoid_of_xu_and_durrett():
+    """sigmoid(e / 2 - 5) for epoch number e = 1, 2, ... over a 20-epoch rise: constant within an
+    epoch, 0.5 at e = 10, above 0.99 at e = 20."""
+    w = KLSchedule("sigmoid", 20)
+    for e in (1, 5, 10, 15, 20):
+        expected = 1.0 / (1.0 + math.exp(-(e / 2 - 5)))
+        assert w(e - 1) == pytest.approx(expected) and w(e - 1 + 0.7) == pytest.approx(expected)
+    assert w(9) == pytest.approx(0.5) and w(0) < 0.012 and w(19) > 0.99
+
+
+def test_constant_weight_and_bad_kind():
+    assert [KLSchedule("constant", 20, 0.2)(e) for e in (0, 10, 100)] == [0.2, 0.2, 0.2]
+    with pytest.raises(ValueError, match="kind='cosine' is not one of"):
+        KLSchedule("cosine")
 
 
 def test_kl_term_uses_closed_forms_when_registered():

@@ -190,6 +190,11 @@ class BagOfWordsDataModule(pl.LightningDataModule):
             raise RuntimeError("BagOfWordsDataModule.vocab_size: call setup() first")
         return len(self.vocab)
 
+    def model_kwargs(self) -> dict[str, int]:
+        """Sizes the encoder and decoder take from the data: the vocabulary's (reads the corpus)."""
+        self.setup()
+        return {"vocab_size": self.vocab_size}
+
     def _subset_size(self, n: int) -> int:
         if self.subset is None:
             return n

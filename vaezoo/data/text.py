@@ -202,6 +202,11 @@ class TextDataModule(pl.LightningDataModule):
             raise RuntimeError("TextDataModule.vocab_size: call setup() first")
         return len(self.vocab)
 
+    def model_kwargs(self) -> dict[str, int]:
+        """Sizes the encoder and decoder take from the data: the vocabulary's (reads the corpus)."""
+        self.setup()
+        return {"vocab_size": self.vocab_size}
+
     def _parse(self, split: str) -> datasets.Dataset:
         path = self.directory / self.corpus.files[split].name
         return parse_lines(read_lines(path, self.cache_dir), path, self.corpus.line_format)

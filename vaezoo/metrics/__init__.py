@@ -1,5 +1,6 @@
-"""TorchMetrics used at evaluation."""
+"""TorchMetrics of the evaluations: importance-sampled log-likelihood, perplexity."""
 
 from vaezoo.metrics.loglik import ImportanceSampledLogLik
+from vaezoo.metrics.perplexity import BoundPerplexity
 
-__all__ = ["ImportanceSampledLogLik"]
+__all__ = ["BoundPerplexity", "ImportanceSampledLogLik"]

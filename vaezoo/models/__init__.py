@@ -2,5 +2,6 @@
 
 from vaezoo.models.base import VAE
 from vaezoo.models.image_vae import ImageVAE
+from vaezoo.models.nvrnn import SentenceVAE
 
-__all__ = ["VAE", "ImageVAE"]
+__all__ = ["VAE", "ImageVAE", "SentenceVAE"]

@@ -17,9 +17,11 @@ from torchmetrics import MeanMetric
 from vaezoo.distributions.vmf import VonMisesFisher
 from vaezoo.latent.base import LatentHead
 from vaezoo.metrics.loglik import ImportanceSampledLogLik
-from vaezoo.objectives.annealing import LinearWarmup
+from vaezoo.objectives.annealing import KLSchedule
 from vaezoo.objectives.kl import KLTerm
 from vaezoo.priors.base import Prior
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
 
 class VAE(pl.LightningModule, ABC):
@@ -30,12 +32,19 @@ class VAE(pl.LightningModule, ABC):
         latent: features -> q(z|x).
         decoder: z -> likelihood parameters.
         prior: p(z).
-        lr: Adam learning rate.
-        kl_warmup_epochs: epochs of the linear KL warm-up (0 = none).
-        is_samples: importance samples K of the test log-likelihood.
+        optimizer: "adam" or "sgd".
+        lr: learning rate.
+        lr_decay: factor applied to the learning rate after every epoch whose validation ELBO
+            did not improve (1 = constant learning rate).
+        kl_schedule: "linear", "sigmoid" or "constant" (``vaezoo.objectives.annealing``).
+        kl_warmup_epochs: epochs of the KL weight's rise (0 = none).
+        kl_weight: the KL weight after the rise, or throughout for "constant".
+        is_samples: importance samples K of the test log-likelihood (0: not estimated).
         is_chunk: samples decoded at once while estimating it (memory bound).
         val_is_samples: importance samples of a per-epoch log-likelihood on the first
             ``val_is_examples`` validation examples, for learning curves (0 = off).
+        gradient_clip_norm: clip the global gradient norm to this (None: no clipping); part of
+            the model's training protocol, so it lives here rather than in the Trainer config.
     """
 
     def __init__(
@@ -44,12 +53,17 @@ class VAE(pl.LightningModule, ABC):
         latent: LatentHead,
         decoder: nn.Module,
         prior: Prior,
+        optimizer: str = "adam",
         lr: float = 1e-3,
+        lr_decay: float = 1.0,
+        kl_schedule: str = "linear",
         kl_warmup_epochs: float = 0.0,
+        kl_weight: float = 1.0,
         is_samples: int = 500,
         is_chunk: int = 100,
         val_is_samples: int = 0,
         val_is_examples: int = 1000,
+        gradient_clip_norm: float | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["encoder", "latent", "decoder", "prior"])
@@ -57,7 +71,11 @@ class VAE(pl.LightningModule, ABC):
             raise ValueError(f"latent.dim={latent.dim} differs from prior.dim={prior.dim}")
         self.encoder, self.latent, self.decoder, self.prior = encoder, latent, decoder, prior
         self.kl_term = KLTerm()
-        self.kl_weight = LinearWarmup(kl_warmup_epochs)
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"model.optimizer={optimizer!r} is not one of {sorted(OPTIMIZERS)}")
+        if not 0 < lr_decay <= 1:
+            raise ValueError(f"model.lr_decay={lr_decay} must be in (0, 1]")
+        self.kl_weight = KLSchedule(kl_schedule, kl_warmup_epochs, kl_weight)
         # nan_strategy="disable": a NaN must reach checkpointing and early stopping, not be dropped.
         self.metrics = nn.ModuleDict({
             f"{stage}_{name}": MeanMetric(nan_strategy="disable")
@@ -91,7 +109,7 @@ class VAE(pl.LightningModule, ABC):
         stats = {"loss": loss, "elbo": (re - kl).mean(), "re": re.mean(), "kl": kl.mean(), "beta": beta}
         if isinstance(q, VonMisesFisher):
             stats["kappa"] = q.scale.mean()
-        self._accumulate_epoch_stats(stats, x.shape[0])
+        self._accumulate_epoch_stats(stats, len(x))
         return loss
 
     def _accumulate_epoch_stats(self, stats: dict, batch_size: int) -> None:
@@ -111,27 +129,32 @@ class VAE(pl.LightningModule, ABC):
                  for k, v in self._epoch_sums.items()}
         self.log_dict(means, sync_dist=True)
 
-    def _evaluate(self, batch, stage: str) -> torch.Tensor:
+    def _evaluate(self, batch, stage: str):
         x = self.inputs(batch)
         re, kl, _ = self.elbo_terms(x)
         for name, value in (("elbo", re - kl), ("re", re), ("kl", kl)):
             metric = self.metrics[f"{stage}_{name}"]
             metric.update(value)
-            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True)
+            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=len(x))
+        self.log_extra_metrics(stage, x, re, kl)
         return x
+
+    def log_extra_metrics(self, stage: str, x, re: torch.Tensor, kl: torch.Tensor) -> None:
+        """Model-specific evaluation metrics beyond ELBO / RE / KL (the text models' perplexity)."""
 
     def validation_step(self, batch, batch_idx: int) -> None:
         x = self._evaluate(batch, "val")
-        seen = batch_idx * x.shape[0]
+        seen = batch_idx * len(x)
         if self.hparams.val_is_samples > 0 and seen < self.hparams.val_is_examples:
             x = x[: self.hparams.val_is_examples - seen]
             self.val_ll.update(self.importance_log_weights(x, self.hparams.val_is_samples, self.hparams.is_chunk))
-            self.log("val/ll", self.val_ll, on_step=False, on_epoch=True)
+            self.log("val/ll", self.val_ll, on_step=False, on_epoch=True, batch_size=len(x))
 
     def test_step(self, batch, batch_idx: int) -> None:
         x = self._evaluate(batch, "test")
-        self.test_ll.update(self.importance_log_weights(x, self.hparams.is_samples, self.hparams.is_chunk))
-        self.log("test/ll", self.test_ll, on_step=False, on_epoch=True)
+        if self.hparams.is_samples > 0:
+            self.test_ll.update(self.importance_log_weights(x, self.hparams.is_samples, self.hparams.is_chunk))
+            self.log("test/ll", self.test_ll, on_step=False, on_epoch=True, batch_size=len(x))
 
     @torch.no_grad()
     def importance_log_weights(self, x: torch.Tensor, samples: int, chunk: int) -> torch.Tensor:
@@ -145,8 +168,23 @@ class VAE(pl.LightningModule, ABC):
 
     def estimators(self) -> dict[str, dict]:
         """How each reported test number was estimated (written to results.json)."""
-        return {"test/ll": {"method": "importance_sampling", "samples": self.hparams.is_samples},
-                "test/elbo": {"method": "single_sample_monte_carlo", "samples": 1}}
+        kinds = {"test/elbo": {"method": "single_sample_monte_carlo", "samples": 1}}
+        if self.hparams.is_samples > 0:
+            kinds["test/ll"] = {"method": "importance_sampling", "samples": self.hparams.is_samples}
+        return kinds
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
+        clip = self.hparams.gradient_clip_norm if self.hparams.gradient_clip_norm is not None else gradient_clip_val
+        if clip is not None:
+            self.clip_gradients(optimizer, gradient_clip_val=clip,
+                                gradient_clip_algorithm=gradient_clip_algorithm or "norm")
+
+    def configure_optimizers(self) -> torch.optim.Optimizer | dict:
+        optimizer = OPTIMIZERS[self.hparams.optimizer](self.parameters(), lr=self.hparams.lr)
+        if self.hparams.lr_decay == 1.0:
+            return optimizer
+        # Decay on a validation plateau, checked once per epoch (Xu & Durrett 2018, §4: "SGD with
+        # decayed learning rate").
+        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=self.hparams.lr_decay,
+                                                             patience=0)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": plateau, "monitor": "val/elbo"}}

@@ -1,6 +1,6 @@
-"""Training objectives: KL schedules and KL estimators."""
+"""Training objectives: the KL term and its weight schedules."""
 
-from vaezoo.objectives.annealing import LinearWarmup
+from vaezoo.objectives.annealing import KLSchedule
 from vaezoo.objectives.kl import KLTerm
 
-__all__ = ["KLTerm", "LinearWarmup"]
+__all__ = ["KLSchedule", "KLTerm"]

@@ -1,0 +1,102 @@
+"""LSTM sentence encoder and latent-conditioned LSTM decoder of the NVRNN (Xu & Durrett 2018, §4).
+
+Both run nn.LSTM over whole padded batches (cuDNN on GPU, no per-token Python loop); the
+encoder packs the sequences so that padding never enters its final state.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from vaezoo.data.batching import TextBatch
+from vaezoo.data.vocab import PAD
+
+SETTINGS = ("standard", "inputless")
+
+
+class SentenceEncoder(nn.Module):
+    """Words w_1..w_n <eos> -> features: the last layer's final hidden and cell states, concatenated
+    (both directions when bidirectional).
+
+    The paper (§4) fixes a one-layer unidirectional LSTM with embeddings of 100 and 400 hidden
+    units; the summary vector is unstated, and (h, c) follows the authors' public code.
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 100, hidden_size: int = 400, num_layers: int = 1,
+                 bidirectional: bool = False, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers, batch_first=True, bidirectional=bidirectional)
+        self.out_features = 2 * hidden_size * (2 if bidirectional else 1)
+
+    def forward(self, x: TextBatch) -> torch.Tensor:
+        words = self.dropout(self.embedding(x.tokens[:, 1:]))
+        packed = pack_padded_sequence(words, (x.lengths - 1).cpu(), batch_first=True, enforce_sorted=False)
+        _, (h, c) = self.lstm(packed)
+        directions = 2 if self.lstm.bidirectional else 1
+        last = slice(h.shape[0] - directions, h.shape[0])
+        return torch.cat([h[last].transpose(0, 1).flatten(1), c[last].transpose(0, 1).flatten(1)], dim=-1)
+
+
+class SentenceDecoder(nn.Module):
+    """p(w_1..w_n <eos> | z): an LSTM fed z at every step (Xu & Durrett 2018, §4).
+
+    ``standard``: the step input is [embedding of the previous word; z]; ``inputless``: [z] alone,
+    so the words must come from the code. With ``label_classes`` > 0 a ``label_dim`` embedding of
+    the label (the Yelp rating) joins every step's input (§4). ``z_init_state``: the initial
+    (h, c) are linear maps of z, as in the authors' code (the paper is silent).
+
+    Args:
+        vocab_size, embedding_dim, hidden_size: sizes (§4: 100 and 400).
+        latent_dim: length of z (0: an RNN language model with no code).
+        dropout: on the word embeddings and on the LSTM output before the softmax.
+    """
+
+    def __init__(self, vocab_size: int, latent_dim: int, embedding_dim: int = 100, hidden_size: int = 400,
+                 setting: str = "standard", z_init_state: bool = True, label_classes: int = 0, label_dim: int = 50,
+                 dropout: float = 0.0) -> None:
+        super().__init__()
+        if setting not in SETTINGS:
+            raise ValueError(f"SentenceDecoder: setting={setting!r} is not one of {list(SETTINGS)}")
+        self.setting, self.latent_dim = setting, latent_dim
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD) if setting == "standard" else None
+        self.label_embedding = nn.Embedding(label_classes, label_dim) if label_classes > 0 else None
+        step_inputs = (embedding_dim if self.embedding is not None else 0) + latent_dim + \
+            (label_dim if self.label_embedding is not None else 0)
+        if step_inputs == 0:
+            raise ValueError("SentenceDecoder: an inputless decoder needs a latent code or a label")
+        self.lstm = nn.LSTM(step_inputs, hidden_size, batch_first=True)
+        self.init_state = nn.Linear(latent_dim, 2 * hidden_size) if z_init_state and latent_dim > 0 else None
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x: TextBatch, z: torch.Tensor | None) -> torch.Tensor:
+        """Logits [rows, time - 1, vocab] of tokens 1.. given tokens ..T-1; z: [rows, latent_dim],
+        where rows is a multiple of the batch (several codes per sentence: the batch repeats)."""
+        rows, steps = (z.shape[0] if z is not None else len(x)), x.tokens.shape[1] - 1
+        repeat = rows // len(x)
+        parts = []
+        if self.embedding is not None:
+            parts.append(self.dropout(self.embedding(x.tokens[:, :-1])).repeat(repeat, 1, 1))
+        if z is not None and self.latent_dim > 0:
+            parts.append(z.unsqueeze(1).expand(rows, steps, self.latent_dim))
+        if self.label_embedding is not None:
+            label = self.label_embedding(x.labels).repeat(repeat, 1)
+            parts.append(label.unsqueeze(1).expand(rows, steps, label.shape[-1]))
+        state = None
+        if self.init_state is not None:
+            h0, c0 = self.init_state(z).chunk(2, dim=-1)
+            state = (h0.unsqueeze(0).contiguous(), c0.unsqueeze(0).contiguous())
+        hidden, _ = self.lstm(torch.cat(parts, dim=-1), state)
+        return self.output(self.dropout(hidden))
+
+    def log_likelihood(self, x: TextBatch, z: torch.Tensor | None) -> torch.Tensor:
+        """log p(tokens 1.. | z) summed over each sentence's words and <eos>: [rows]."""
+        logits = self.forward(x, z)
+        repeat = logits.shape[0] // len(x)
+        targets = x.tokens[:, 1:].repeat(repeat, 1)
+        nll = nn.functional.cross_entropy(logits.transpose(1, 2), targets, ignore_index=PAD, reduction="none")
+        return -nll.sum(-1)
