@@ -22,6 +22,14 @@ def latent_support(latent_target: str) -> str:
     return get_class(latent_target).support
 
 
+def pick(mapping: DictConfig, key: object) -> object:
+    """mapping[key] with the key compared as a string: ``${vaezoo.pick:${table},${latent.dim}}``
+    looks a per-dimension setting up by an integer, which OmegaConf's own key interpolation refuses."""
+    if str(key) not in mapping:
+        raise KeyError(f"no entry {key!r} in {OmegaConf.to_container(mapping)}; add one or set the value directly")
+    return mapping[str(key)]
+
+
 def wandb_offline() -> bool:
     """W&B runs offline (synced later) unless an API key is configured."""
     return not os.environ.get("WANDB_API_KEY")
@@ -29,7 +37,7 @@ def wandb_offline() -> bool:
 
 def register_resolvers() -> None:
     for name, fn in (("vaezoo.ambient_dim", ambient_dim), ("vaezoo.support", latent_support),
-                     ("vaezoo.wandb_offline", wandb_offline)):
+                     ("vaezoo.pick", pick), ("vaezoo.wandb_offline", wandb_offline)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
 
@@ -58,6 +66,9 @@ def apply_smoke(cfg: DictConfig) -> None:
         cfg.data.eval_batch_size = 16
         if "val_size" in cfg.data:
             cfg.data.val_size = 0.2
+        for key in ("valid_size", "test_size"):
+            if cfg.data.get(key):
+                cfg.data[key] = 0.1
 
 
 def effective_scale(cfg: DictConfig, overrides: list[str], is_sample_data: bool) -> str:

@@ -29,6 +29,8 @@ def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.Ligh
     """The LightningModule of ``cfg.model`` with its encoder, latent head, decoder and prior;
     ``sizes`` (see ``data_sizes``) go to the encoder and the decoder."""
     sizes = sizes or {}
+    if "encoder" not in cfg.model:  # no latent code: the RNN language model baseline
+        return instantiate(cfg.model, decoder=instantiate(cfg.model.decoder, **sizes))
     encoder = instantiate(cfg.model.encoder, **sizes)
     latent = instantiate(cfg.latent)(in_features=encoder.out_features)
     decoder = instantiate(cfg.model.decoder, **sizes)

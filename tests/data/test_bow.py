@@ -56,7 +56,7 @@ def test_vocab_empty_line_is_an_error(tmp_path):
 def test_datamodule_holds_out_validation_from_train(fixtures_dir):
     from vaezoo.data.bow import BagOfWordsDataModule
 
-    dm = BagOfWordsDataModule(str(fixtures_dir), "20ng", valid_size=50, batch_size=16, download=False)
+    dm = BagOfWordsDataModule(str(fixtures_dir), "20ng", val_size=50, batch_size=16, download=False)
     dm.prepare_data()
     dm.setup()
     assert {s: len(d) for s, d in dm.splits.items()} == {"train": 150, "valid": 50, "test": 60}

@@ -58,7 +58,7 @@ def test_fraction_validation_size_and_subset(fixtures_dir):
     dm = datamodule(fixtures_dir, val_size=0.25, subset=10)
     dm.setup()
     assert [len(dm.splits[s]) for s in ("train", "val", "test")] == [10, 10, 10]
-    with pytest.raises(ConfigError, match="data.val_size=500 leaves no training"):
+    with pytest.raises(ConfigError, match="data.val_size=500 leaves no examples on one side out of"):
         datamodule(fixtures_dir, val_size=500).setup()
 
 

@@ -77,7 +77,8 @@ def test_subset_keeps_a_fraction_or_count(fixtures_dir, tmp_path):
 def test_snli_holds_out_valid_and_test_from_its_one_file(fixtures_dir, tmp_path):
     dm = module(fixtures_dir, "snli", cache=tmp_path, valid_size=50, test_size=60)
     assert {s: len(d) for s, d in dm.splits.items()} == {"train": 290, "valid": 50, "test": 60}
-    with pytest.raises(ConfigError, match="valid_size"):
+    assert len(module(fixtures_dir, "snli", cache=tmp_path, valid_size=0.1, test_size=0.1).splits["test"]) == 36
+    with pytest.raises(ConfigError, match="data.valid_size=0 leaves no examples"):
         module(fixtures_dir, "snli", cache=tmp_path / "x")
 
 

@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
+from vaezoo.data.splits import held_out_count, subset_count
 from vaezoo.errors import ConfigError, DataFileError
 
 
@@ -139,19 +140,18 @@ class _Documents(Dataset):
 class BagOfWordsDataModule(pl.LightningDataModule):
     """NVDM-format documents as (counts [batch, vocab] float32, labels [batch]) batches.
 
-    Neither corpus has a validation split (Xu & Durrett 2018, Table 2); ``valid_size`` documents
-    are held out of the training file with ``split_seed``, so model selection never sees the test
-    set.
+    Neither corpus has a validation split (Xu & Durrett 2018, Table 2); ``val_size`` documents
+    (a count, or a fraction if < 1) are held out of the training file with ``split_seed``, so
+    model selection never sees the test set.
 
     Args:
         root: data root holding ``<corpus>/``.
         corpus: "20ng" or "rcv1".
-        valid_size: training documents held out for validation.
         batch_size / eval_batch_size: documents per training / evaluation batch.
         subset: keep the first ``subset`` documents of each split (a count, or a fraction if < 1).
     """
 
-    def __init__(self, root: str, corpus: str = "20ng", valid_size: int = 1000, split_seed: int = 0,
+    def __init__(self, root: str, corpus: str = "20ng", val_size: float = 1000, split_seed: int = 0,
                  batch_size: int = 64, eval_batch_size: int = 500, subset: float | None = None,
                  num_workers: int = 0, download: bool = True) -> None:
         super().__init__()
@@ -159,7 +159,7 @@ class BagOfWordsDataModule(pl.LightningDataModule):
             raise ConfigError(f"data.corpus={corpus!r} is not one of {sorted(BOW_CORPORA)}")
         self.corpus = corpus
         self.directory = resolve_root(root) / corpus
-        self.valid_size, self.split_seed = valid_size, split_seed
+        self.val_size, self.split_seed = val_size, split_seed
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.subset, self.num_workers, self.download = subset, num_workers, download
         self.is_sample = False
@@ -175,13 +175,10 @@ class BagOfWordsDataModule(pl.LightningDataModule):
         self.vocab = read_vocab_file(self.directory / "vocab.new")
         train = read_feat_file(self.directory / "train.feat", len(self.vocab))
         test = read_feat_file(self.directory / "test.feat", len(self.vocab))
-        if not 0 < self.valid_size < len(train):
-            raise ConfigError(f"data.valid_size={self.valid_size} must leave training documents out of "
-                              f"{len(train)} in {self.directory / 'train.feat'}")
+        held = len(train) - held_out_count(self.val_size, len(train), "data.val_size", self.directory / "train.feat")
         order = np.random.default_rng(self.split_seed).permutation(len(train))
-        held = len(train) - self.valid_size
         rows = {"train": np.sort(order[:held]), "valid": np.sort(order[held:]), "test": np.arange(len(test))}
-        self.splits = {split: _Documents(test if split == "test" else train, r[: self._subset_size(len(r))])
+        self.splits = {split: _Documents(test if split == "test" else train, r[: subset_count(self.subset, len(r))])
                        for split, r in rows.items()}
 
     @property
@@ -194,11 +191,6 @@ class BagOfWordsDataModule(pl.LightningDataModule):
         """Sizes the encoder and decoder take from the data: the vocabulary's (reads the corpus)."""
         self.setup()
         return {"vocab_size": self.vocab_size}
-
-    def _subset_size(self, n: int) -> int:
-        if self.subset is None:
-            return n
-        return min(n, max(1, int(round(self.subset * n)) if self.subset < 1 else int(self.subset)))
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         data = self.splits[split]

@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, TensorDataset, default_collate
 
 from vaezoo.data.idx import read_idx_gz
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
+from vaezoo.data.splits import held_out_count
 from vaezoo.errors import ConfigError, DataFileError
 
 _MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
@@ -115,7 +116,7 @@ class MNISTDataModule(pl.LightningDataModule):
         labels = read_idx_gz(self.directory / "train-labels-idx1-ubyte.gz")
         test_images = read_idx_gz(self.directory / "t10k-images-idx3-ubyte.gz")
         test_labels = read_idx_gz(self.directory / "t10k-labels-idx1-ubyte.gz")
-        n_val = self._validation_count(len(images))
+        n_val = held_out_count(self.val_size, len(images), "data.val_size", self.directory)
         order = torch.randperm(len(images), generator=torch.Generator().manual_seed(self.split_seed))
         train_idx, val_idx = order[: len(images) - n_val], order[len(images) - n_val:]
         grey = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
@@ -141,14 +142,6 @@ class MNISTDataModule(pl.LightningDataModule):
         # The fixed set carries no labels; -1 marks them as absent.
         return {split: (torch.from_numpy(a.astype(np.float32)), torch.full((len(a),), -1, dtype=torch.long))
                 for split, a in arrays.items()}
-
-    def _validation_count(self, n_train: int) -> int:
-        count = int(round(self.val_size * n_train)) if 0 < self.val_size < 1 else int(self.val_size)
-        if not 0 < count < n_train:
-            raise ConfigError(f"data.val_size={self.val_size} leaves no training or no validation images "
-                              f"out of {n_train} in {self.directory}; use a count below {n_train} "
-                              f"or a fraction in (0, 1)")
-        return count
 
     def train_dataloader(self) -> DataLoader:
         collate = _dynamic_binarize if self.binarization == "dynamic" else None

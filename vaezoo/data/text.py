@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 
 from vaezoo.data.batching import BucketBatchSampler, collate_sentences
 from vaezoo.data.root import RemoteFile, ensure_files, md5sum, resolve_root
+from vaezoo.data.splits import held_out_count, subset_count
 from vaezoo.data.vocab import BOS, EOS, Vocabulary
 from vaezoo.errors import ConfigError, DataFileError
 
@@ -141,7 +142,8 @@ class TextDataModule(pl.LightningDataModule):
         batch_size / eval_batch_size: sentences per training / evaluation batch.
         subset: keep the first ``subset`` sentences of each split, or a fraction of them if < 1
             (the vocabulary still comes from the whole training file, so scale studies share it).
-        valid_size / test_size: for a corpus with one file (SNLI), sentences held out from its end.
+        valid_size / test_size: for a corpus with one file (SNLI), sentences held out from its end
+            (counts, or fractions if < 1).
         cache_dir: Arrow caches of the token ids (never beside the data).
         download: fetch missing files when the network allows.
     """
@@ -155,8 +157,8 @@ class TextDataModule(pl.LightningDataModule):
         batch_size: int = 32,
         eval_batch_size: int = 128,
         subset: float | None = None,
-        valid_size: int = 0,
-        test_size: int = 0,
+        valid_size: float = 0,
+        test_size: float = 0,
         cache_dir: str = "~/.cache/vaezoo",
         num_workers: int = 0,
         download: bool = True,
@@ -192,7 +194,7 @@ class TextDataModule(pl.LightningDataModule):
         for split, data in parsed.items():
             self._log_truncation(split, data)
             encoded = encode(data, self.vocab, self.max_len, self._cache_file(split))
-            self.splits[split] = encoded.select(range(self._subset_size(len(encoded))))
+            self.splits[split] = encoded.select(range(subset_count(self.subset, len(encoded))))
         log.info("%s: vocabulary %d (with 4 specials); sentences %s", self.corpus.directory, len(self.vocab),
                  {s: len(d) for s, d in self.splits.items()})
 
@@ -212,18 +214,12 @@ class TextDataModule(pl.LightningDataModule):
         return parse_lines(read_lines(path, self.cache_dir), path, self.corpus.line_format)
 
     def _hold_out(self, data: datasets.Dataset) -> dict[str, datasets.Dataset]:
-        n, held = len(data), self.valid_size + self.test_size
-        if self.valid_size < 1 or self.test_size < 1 or held >= n:
-            raise ConfigError(f"data.valid_size={self.valid_size} and data.test_size={self.test_size} must be "
-                              f"positive and leave training sentences out of {n} in {self.directory}")
-        train_end, valid_end = n - held, n - self.test_size
+        n, where = len(data), self.directory / self.corpus.files["train"].name
+        valid = held_out_count(self.valid_size, n, "data.valid_size", where)
+        test = held_out_count(self.test_size, n - valid, "data.test_size", where)
+        train_end, valid_end = n - valid - test, n - test
         return {"train": data.select(range(train_end)), "valid": data.select(range(train_end, valid_end)),
                 "test": data.select(range(valid_end, n))}
-
-    def _subset_size(self, n: int) -> int:
-        if self.subset is None:
-            return n
-        return min(n, max(1, int(round(self.subset * n)) if self.subset < 1 else int(self.subset)))
 
     def _log_truncation(self, split: str, data: datasets.Dataset) -> None:
         if self.max_len is None:

@@ -27,3 +27,21 @@ class BoundPerplexity(Metric):
 
     def compute(self) -> torch.Tensor:
         return torch.exp(self.nll / self.tokens)
+
+
+class PerDocumentPerplexity(Metric):
+    """exp(mean_d nll_d / tokens_d): the document-averaged perplexity of Miao et al. 2016 (NVDM)."""
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("nll_per_token", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("documents", default=torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(self, nll: torch.Tensor, tokens: torch.Tensor) -> None:
+        self.nll_per_token += (nll.detach().double() / tokens.double()).sum()
+        self.documents += nll.numel()
+
+    def compute(self) -> torch.Tensor:
+        return torch.exp(self.nll_per_token / self.documents)

@@ -2,6 +2,8 @@
 
 from vaezoo.models.base import VAE
 from vaezoo.models.image_vae import ImageVAE
+from vaezoo.models.nvdm import DocumentVAE
 from vaezoo.models.nvrnn import SentenceVAE
+from vaezoo.models.rnnlm import RNNLanguageModel
 
-__all__ = ["VAE", "ImageVAE", "SentenceVAE"]
+__all__ = ["VAE", "DocumentVAE", "ImageVAE", "RNNLanguageModel", "SentenceVAE"]

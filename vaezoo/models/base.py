@@ -17,14 +17,13 @@ from torchmetrics import MeanMetric
 from vaezoo.distributions.vmf import VonMisesFisher
 from vaezoo.latent.base import LatentHead
 from vaezoo.metrics.loglik import ImportanceSampledLogLik
+from vaezoo.models.optimization import ConfiguredOptimization, check_optimization
 from vaezoo.objectives.annealing import KLSchedule
 from vaezoo.objectives.kl import KLTerm
 from vaezoo.priors.base import Prior
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
-
-class VAE(pl.LightningModule, ABC):
+class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
     """Variational autoencoder trained on the beta-weighted ELBO E_q[log p(x|z)] - beta KL(q||p).
 
     Args:
@@ -71,10 +70,7 @@ class VAE(pl.LightningModule, ABC):
             raise ValueError(f"latent.dim={latent.dim} differs from prior.dim={prior.dim}")
         self.encoder, self.latent, self.decoder, self.prior = encoder, latent, decoder, prior
         self.kl_term = KLTerm()
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"model.optimizer={optimizer!r} is not one of {sorted(OPTIMIZERS)}")
-        if not 0 < lr_decay <= 1:
-            raise ValueError(f"model.lr_decay={lr_decay} must be in (0, 1]")
+        check_optimization(optimizer, lr_decay)
         self.kl_weight = KLSchedule(kl_schedule, kl_warmup_epochs, kl_weight)
         # nan_strategy="disable": a NaN must reach checkpointing and early stopping, not be dropped.
         self.metrics = nn.ModuleDict({
@@ -172,19 +168,3 @@ class VAE(pl.LightningModule, ABC):
         if self.hparams.is_samples > 0:
             kinds["test/ll"] = {"method": "importance_sampling", "samples": self.hparams.is_samples}
         return kinds
-
-    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
-        clip = self.hparams.gradient_clip_norm if self.hparams.gradient_clip_norm is not None else gradient_clip_val
-        if clip is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=clip,
-                                gradient_clip_algorithm=gradient_clip_algorithm or "norm")
-
-    def configure_optimizers(self) -> torch.optim.Optimizer | dict:
-        optimizer = OPTIMIZERS[self.hparams.optimizer](self.parameters(), lr=self.hparams.lr)
-        if self.hparams.lr_decay == 1.0:
-            return optimizer
-        # Decay on a validation plateau, checked once per epoch (Xu & Durrett 2018, §4: "SGD with
-        # decayed learning rate").
-        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=self.hparams.lr_decay,
-                                                             patience=0)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": plateau, "monitor": "val/elbo"}}

@@ -8,6 +8,7 @@ sampling), so it bounds the true NLL from above; perplexity is exp(total NLL / t
 
 from __future__ import annotations
 
+import lightning.pytorch as pl
 import torch
 from torchmetrics import MeanMetric
 
@@ -16,19 +17,31 @@ from vaezoo.metrics.perplexity import BoundPerplexity
 from vaezoo.models.base import VAE
 
 
-class SentenceVAE(VAE):
-    """Batches are ``TextBatch``; the decoder is a ``vaezoo.nets.SentenceDecoder``.
+def sentence_metrics() -> torch.nn.ModuleDict:
+    """Per-stage NLL per sentence and the two perplexities of ``log_sentence_metrics``."""
+    return torch.nn.ModuleDict({
+        f"{stage}_{name}": MeanMetric(nan_strategy="disable") if name == "nll" else BoundPerplexity()
+        for stage in ("val", "test") for name in ("nll", "ppl", "ppl_words")})
 
-    Perplexities are logged twice: ``ppl`` counts the words and <eos> of each sentence (the tokens
-    the decoder predicts), ``ppl_words`` the words only, the convention Xu & Durrett's tables
-    imply (about 21.0 tokens per PTB test sentence, READING_NOTES §0.3).
-    """
+
+def log_sentence_metrics(module: pl.LightningModule, metrics: torch.nn.ModuleDict, stage: str, x: TextBatch,
+                         nll: torch.Tensor) -> None:
+    """NLL per sentence, ``ppl`` over words and <eos> (the tokens predicted) and ``ppl_words`` over
+    words only, the convention Xu & Durrett's tables imply (about 21.0 tokens per PTB test
+    sentence, READING_NOTES §0.3)."""
+    updates = {"nll": (nll,), "ppl": (nll, x.target_tokens), "ppl_words": (nll, x.target_tokens - 1)}
+    for name, args in updates.items():
+        metric = metrics[f"{stage}_{name}"]
+        metric.update(*args)
+        module.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=len(x))
+
+
+class SentenceVAE(VAE):
+    """Batches are ``TextBatch``; the decoder is a ``vaezoo.nets.SentenceDecoder``."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.text_metrics = torch.nn.ModuleDict({
-            f"{stage}_{name}": MeanMetric(nan_strategy="disable") if name == "nll" else BoundPerplexity()
-            for stage in ("val", "test") for name in ("nll", "ppl", "ppl_words")})
+        self.text_metrics = sentence_metrics()
 
     def inputs(self, batch: TextBatch) -> TextBatch:
         return batch
@@ -39,9 +52,4 @@ class SentenceVAE(VAE):
         return self.decoder.log_likelihood(x, z.reshape(-1, z.shape[-1])).reshape(*lead, len(x))
 
     def log_extra_metrics(self, stage: str, x: TextBatch, re: torch.Tensor, kl: torch.Tensor) -> None:
-        nll = kl - re
-        updates = {"nll": (nll,), "ppl": (nll, x.target_tokens), "ppl_words": (nll, x.target_tokens - 1)}
-        for name, args in updates.items():
-            metric = self.text_metrics[f"{stage}_{name}"]
-            metric.update(*args)
-            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=len(x))
+        log_sentence_metrics(self, self.text_metrics, stage, x, kl - re)

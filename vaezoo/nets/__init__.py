@@ -1,6 +1,7 @@
 """Encoders and decoders."""
 
+from vaezoo.nets.bow import BagOfWordsEncoder, MultinomialDecoder
 from vaezoo.nets.lstm import SentenceDecoder, SentenceEncoder
 from vaezoo.nets.mlp import MLP, glorot_init
 
-__all__ = ["MLP", "SentenceDecoder", "SentenceEncoder", "glorot_init"]
+__all__ = ["MLP", "BagOfWordsEncoder", "MultinomialDecoder", "SentenceDecoder", "SentenceEncoder", "glorot_init"]

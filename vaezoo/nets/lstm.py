@@ -66,9 +66,10 @@ class SentenceDecoder(nn.Module):
         self.label_embedding = nn.Embedding(label_classes, label_dim) if label_classes > 0 else None
         step_inputs = (embedding_dim if self.embedding is not None else 0) + latent_dim + \
             (label_dim if self.label_embedding is not None else 0)
-        if step_inputs == 0:
-            raise ValueError("SentenceDecoder: an inputless decoder needs a latent code or a label")
-        self.lstm = nn.LSTM(step_inputs, hidden_size, batch_first=True)
+        # With neither words, code nor label (the inputless RNN language model) every step reads the
+        # constant 1: the LSTM can still count positions.
+        self.constant_input = step_inputs == 0
+        self.lstm = nn.LSTM(max(step_inputs, 1), hidden_size, batch_first=True)
         self.init_state = nn.Linear(latent_dim, 2 * hidden_size) if z_init_state and latent_dim > 0 else None
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)
@@ -86,6 +87,8 @@ class SentenceDecoder(nn.Module):
         if self.label_embedding is not None:
             label = self.label_embedding(x.labels).repeat(repeat, 1)
             parts.append(label.unsqueeze(1).expand(rows, steps, label.shape[-1]))
+        if self.constant_input:
+            parts.append(x.tokens.new_ones(rows, steps, 1, dtype=torch.float32))
         state = None
         if self.init_state is not None:
             h0, c0 = self.init_state(z).chunk(2, dim=-1)
