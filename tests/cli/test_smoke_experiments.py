@@ -5,7 +5,7 @@ import json
 import pytest
 from omegaconf import OmegaConf
 
-from tests.cli.conftest import ALIASES, EXPERIMENTS, compose_config, read_results, run_task_in
+from tests.cli.conftest import ALIASES, EXPERIMENTS, FIXTURES, compose_config, read_results, run_task_in
 from vaezoo.results import SCHEMA_KEYS
 
 
@@ -30,3 +30,17 @@ def test_experiment_smoke_run(experiment, run_inprocess, tmp_path):
 
 def test_experiment_list_is_not_empty():
     assert "davidson2018/table1" in EXPERIMENTS
+
+
+def test_text_checkpoint_carries_its_vocabulary_as_plain_data(run_inprocess):
+    """A checkpoint loads with weights_only=True and holds the vocabulary the model was trained with."""
+    import torch
+
+    from vaezoo.data.text import TextDataModule
+
+    _, out = run_inprocess(["+experiment=table3"])
+    checkpoint = torch.load(out / "checkpoints" / "last.ckpt", weights_only=True, map_location="cpu")
+    words = checkpoint["TextDataModule"]["vocab"]["words"]
+    fresh = TextDataModule(str(FIXTURES), "ptb", download=False)
+    fresh.setup()
+    assert words == list(fresh.vocab.words)

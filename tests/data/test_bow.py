@@ -75,3 +75,17 @@ def test_rcv1_missing_says_how_to_build_it(tmp_path):
         BagOfWordsDataModule(str(tmp_path), "rcv1", download=False).prepare_data()
     with pytest.raises(DataFileError, match="no public copy"):
         BagOfWordsDataModule(str(tmp_path), "rcv1", download=True).prepare_data()
+
+
+def test_download_from_file_urls_checks_md5(fixtures_dir, tmp_path, monkeypatch):
+    from vaezoo.data import bow
+    from vaezoo.data.root import RemoteFile, md5sum
+
+    local = [fixtures_dir / "20ng" / r.name for r in bow.BOW_CORPORA["20ng"]]
+    files = tuple(RemoteFile(path.name, (path.as_uri(),), md5sum(path)) for path in local)
+    monkeypatch.setitem(bow.BOW_CORPORA, "20ng", files)
+    dm = bow.BagOfWordsDataModule(str(tmp_path), "20ng", val_size=10)
+    dm.prepare_data()
+    assert (tmp_path / "20ng" / "train.feat").read_bytes() == (fixtures_dir / "20ng" / "train.feat").read_bytes()
+    dm.setup()
+    assert dm.vocab_size == 2000
