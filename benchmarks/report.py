@@ -113,6 +113,25 @@ def train_table(rows: list[dict]) -> str:
             f"{rows[0]['warmup']} dropped)\n\n" + _table(header, body))
 
 
+TEXT_TARGET = 1.2  # the NVRNN in Lightning within 1.2x of a bare loop of the same model
+
+
+def text_table(rows: list[dict]) -> str:
+    r = rows[0]
+    met = "met" if r["framework_overhead"] <= TEXT_TARGET else "NOT met"
+    body = [["NVRNN, Lightning Trainer", f"{r['nvrnn_lightning_tokens_per_s']:,.0f}", "1.00"],
+            ["NVRNN, bare PyTorch loop", f"{r['nvrnn_bare_tokens_per_s']:,.0f}", f"{r['framework_overhead']:.2f}"],
+            ["LSTM language model (no encoder), bare loop", f"{r['lstm_lm_bare_tokens_per_s']:,.0f}",
+             f"{r['vs_lstm_lm']:.2f}"],
+            ["NVRNN evaluation (no grad)", f"{r['nvrnn_eval_tokens_per_s']:,.0f}", ""],
+            ["LSTM language model evaluation (no grad)", f"{r['lstm_lm_eval_tokens_per_s']:,.0f}", ""]]
+    return (f"## NVRNN tokens/s (vocabulary {r['vocab']:,}, embedding {r['embedding']}, LSTM {r['hidden']}, "
+            f"z {r['latent']}, batch {r['batch']}; median of {len(r['runs']['nvrnn_bare'])} runs of {r['steps']} "
+            f"steps)\n\nFramework overhead (bare / Lightning) {r['framework_overhead']:.2f}; target "
+            f"<= {TEXT_TARGET:g}: {met}.\n\n"
+            + _table(["loop", "training tokens/s", "speed relative to Lightning NVRNN"], body))
+
+
 def summary_lines(result: dict) -> list[str]:
     """Median ratios and flagged cells, or a note that no reference was timed."""
     if result["reference"] is None:
@@ -150,6 +169,8 @@ def summary_markdown(result: dict) -> str:
                     f"compatibility shims: {', '.join(ref['shims']) or 'none needed'}")
     sections = [vmf_table(b, result["vmf"], result["comparisons"]) for b in UNITS]
     sections.append(train_table(result["train_step"]))
+    if result.get("text"):
+        sections.append(text_table(result["text"]))
     if result["profiles"]:
         sections.append(f"Profiles of the flagged cells: `{result['profiles']}`.")
     return "\n\n".join(["\n".join(head), "## Summary\n\n" + "\n".join(summary_lines(result)),

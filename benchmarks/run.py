@@ -16,7 +16,7 @@ from time import perf_counter
 
 import torch
 
-from benchmarks import bench_train_step, bench_vmf, report
+from benchmarks import bench_text, bench_train_step, bench_vmf, report
 from benchmarks.common import machine_info
 from benchmarks.reference import Reference, load_reference
 
@@ -28,15 +28,16 @@ PROFILES_PER_BENCH = 4
 class Mode:
     grid: bench_vmf.Grid
     train: bench_train_step.Setting
+    text: bench_text.TextSetting
     repeats: int
     min_block_s: float
     profile: bool
 
 
 MODES = {
-    "full": Mode(bench_vmf.FULL_GRID, bench_train_step.FULL, repeats=9, min_block_s=0.08,
+    "full": Mode(bench_vmf.FULL_GRID, bench_train_step.FULL, bench_text.TEXT_FULL, repeats=9, min_block_s=0.08,
                  profile=True),
-    "quick": Mode(bench_vmf.QUICK_GRID, bench_train_step.QUICK, repeats=3, min_block_s=0.01,
+    "quick": Mode(bench_vmf.QUICK_GRID, bench_train_step.QUICK, bench_text.TEXT_QUICK, repeats=3, min_block_s=0.01,
                   profile=False),
 }
 
@@ -74,8 +75,10 @@ def measure(mode: Mode, reference: Reference | None) -> dict:
     vmf_rows = bench_vmf.run_grid(mode.grid, reference, mode.repeats, mode.min_block_s)
     print("training step:")
     train_rows = bench_train_step.run(mode.train)
+    print("NVRNN tokens/s:")
+    text_rows = bench_text.run(mode.text)
     comparisons = report.compare(vmf_rows)
-    return {"vmf": vmf_rows, "comparisons": comparisons, "train_step": train_rows,
+    return {"vmf": vmf_rows, "comparisons": comparisons, "train_step": train_rows, "text": text_rows,
             "median_ratios": report.median_ratios(comparisons),
             "flagged": report.flagged(comparisons)}
 
@@ -95,7 +98,8 @@ def main(argv: list[str] | None = None) -> dict:
     result = {"name": name, "mode": mode_name, "machine": machine,
               "settings": {"grid": mode.grid.to_json(), "batch": bench_vmf.BATCH,
                            "repeats": mode.repeats, "min_block_s": mode.min_block_s,
-                           "train": vars(mode.train), "target_speedups": report.TARGET_SPEEDUPS},
+                           "train": vars(mode.train), "text": vars(mode.text),
+                           "target_speedups": report.TARGET_SPEEDUPS},
               "reference": reference_info(reference)}
     result |= measure(mode, reference)
     result["profiles"] = None
