@@ -37,7 +37,10 @@ def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.Ligh
     return instantiate(cfg.model, encoder=encoder, latent=latent, decoder=decoder, prior=instantiate(cfg.prior))
 
 
-def build_trainer(cfg: DictConfig, output_dir: Path) -> pl.Trainer:
+def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDataModule | None = None) -> pl.Trainer:
+    """The Trainer of ``cfg.trainer`` with the run's callbacks and loggers. A DataModule whose batch
+    sampler splits batches across DDP ranks itself (``shards_batches``) gets no distributed
+    sampler injected by Lightning, which cannot wrap a batch sampler."""
     callbacks = [instantiate(c) for c in cfg.callbacks.values() if c is not None]
     if cfg.trainer.get("enable_progress_bar") is False:
         callbacks = [c for c in callbacks if not isinstance(c, pl.callbacks.ProgressBar)]
@@ -50,8 +53,9 @@ def build_trainer(cfg: DictConfig, output_dir: Path) -> pl.Trainer:
         # The vMF normaliser, entropy and KL are computed in float64, which MPS does not have.
         log.warning("trainer.accelerator=auto: using the CPU, not MPS (no float64 on MPS)")
         accelerator = "cpu"
+    extra = {"use_distributed_sampler": False} if getattr(datamodule, "shards_batches", False) else {}
     return instantiate(cfg.trainer, accelerator=accelerator, callbacks=callbacks, logger=loggers,
-                       default_root_dir=str(output_dir))
+                       default_root_dir=str(output_dir), **extra)
 
 
 def resume_directory(ckpt_path: str | None) -> Path | None:
@@ -82,7 +86,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     datamodule.prepare_data()
     model = build_model(cfg, data_sizes(datamodule))
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
-        trainer = build_trainer(cfg, output_dir)
+        trainer = build_trainer(cfg, output_dir, datamodule)
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)

@@ -159,3 +159,15 @@ def test_bucket_sampler_covers_every_example_and_splits_across_ranks(monkeypatch
         per_rank.append(list(s))
     assert len(per_rank[0]) == len(per_rank[1]) == len(s)
     assert {i for b in per_rank[0] + per_rank[1] for i in b} == set(range(1003))
+
+
+def test_trainer_leaves_batch_sharding_to_the_bucket_sampler(tmp_path):
+    """Lightning cannot inject a distributed sampler into a batch sampler; the text DataModule's
+    sampler shards batches across ranks itself, so the Trainer is told not to try."""
+    from tests.cli.conftest import compose_config
+    from vaezoo.train import build_trainer
+
+    cfg = compose_config(["+experiment=table3", "trainer.enable_progress_bar=false", "callbacks.progress=null"])
+    text_module = TextDataModule(str(tmp_path), "ptb")
+    assert build_trainer(cfg, tmp_path, text_module)._accelerator_connector.use_distributed_sampler is False
+    assert build_trainer(cfg, tmp_path)._accelerator_connector.use_distributed_sampler is True

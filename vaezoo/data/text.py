@@ -148,6 +148,8 @@ class TextDataModule(pl.LightningDataModule):
         download: fetch missing files when the network allows.
     """
 
+    shards_batches = True  # BucketBatchSampler splits batches across DDP ranks itself
+
     def __init__(
         self,
         root: str,
