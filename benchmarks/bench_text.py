@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
 from time import perf_counter
 
 import lightning.pytorch as pl
@@ -20,7 +19,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from benchmarks.bench_train_step import quiet_lightning, steady_rate
+from benchmarks.bench_train_step import Setting, quiet_lightning, steady_rate
 from vaezoo.data.batching import BucketBatchSampler, TextBatch, collate_sentences
 from vaezoo.data.vocab import BOS, EOS, PAD
 from vaezoo.latent import FixedKappaVMFHead
@@ -31,15 +30,8 @@ from vaezoo.priors import SphereUniform
 VOCAB, EMBEDDING, HIDDEN, LATENT, BATCH, KAPPA = 10_002, 100, 400, 50, 20, 80.0
 
 
-@dataclass(frozen=True)
-class TextSetting:
-    steps: int
-    warmup: int
-    repeats: int
-
-
-TEXT_FULL = TextSetting(steps=60, warmup=10, repeats=3)
-TEXT_QUICK = TextSetting(steps=12, warmup=4, repeats=1)
+TEXT_FULL = Setting(steps=60, warmup=10, repeats=3)
+TEXT_QUICK = Setting(steps=12, warmup=4, repeats=1)
 
 
 def sentences(count: int, seed: int) -> list[dict]:
@@ -92,7 +84,7 @@ def tokens_per_second(stamps: list[float], tokens: list[int], warmup: int) -> fl
     return steady_rate(stamps, warmup) * statistics.mean(tokens[warmup + 1:])
 
 
-def framework_train(setting: TextSetting, seed: int) -> float:
+def framework_train(setting: Setting, seed: int) -> float:
     torch.manual_seed(seed)
     clock = _TokenClock()
     trainer = pl.Trainer(max_steps=setting.steps, accelerator="cpu", devices=1, logger=False,
@@ -102,7 +94,7 @@ def framework_train(setting: TextSetting, seed: int) -> float:
     return tokens_per_second(clock.stamps, clock.tokens, setting.warmup)
 
 
-def bare_train(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], setting: TextSetting,
+def bare_train(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], setting: Setting,
                seed: int) -> float:
     """SGD with norm clipping 0.25, as the NVRNN protocol, in a hand-written loop."""
     optimizer = torch.optim.SGD(model.parameters(), lr=10.0)
@@ -137,7 +129,7 @@ def evaluation(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], b
     return sum(int(x.target_tokens.sum()) for x in data) / (perf_counter() - start)
 
 
-def run(setting: TextSetting, seed: int = 0, log: Callable[[str], None] = print) -> list[dict]:
+def run(setting: Setting, seed: int = 0, log: Callable[[str], None] = print) -> list[dict]:
     """Training and evaluation tokens/s of: NVRNN in Lightning, NVRNN in a bare loop, a bare LSTM LM."""
     quiet_lightning()
     measures: dict[str, list[float]] = {k: [] for k in

@@ -28,7 +28,7 @@ PROFILES_PER_BENCH = 4
 class Mode:
     grid: bench_vmf.Grid
     train: bench_train_step.Setting
-    text: bench_text.TextSetting
+    text: bench_train_step.Setting
     repeats: int
     min_block_s: float
     profile: bool

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import lightning.pytorch as pl
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from vaezoo.data.corpus import CorpusDataModule
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.splits import held_out_count, subset_count
 from vaezoo.errors import ConfigError, DataFileError
@@ -137,7 +137,7 @@ class _Documents(Dataset):
         return self.docs.dense(rows), torch.from_numpy(self.docs.labels[rows])
 
 
-class BagOfWordsDataModule(pl.LightningDataModule):
+class BagOfWordsDataModule(CorpusDataModule):
     """NVDM-format documents as (counts [batch, vocab] float32, labels [batch]) batches.
 
     Neither corpus has a validation split (Xu & Durrett 2018, Table 2); ``val_size`` documents
@@ -187,21 +187,8 @@ class BagOfWordsDataModule(pl.LightningDataModule):
             raise RuntimeError("BagOfWordsDataModule.vocab_size: call setup() first")
         return len(self.vocab)
 
-    def model_kwargs(self) -> dict[str, int]:
-        """Sizes the encoder and decoder take from the data: the vocabulary's (reads the corpus)."""
-        self.setup()
-        return {"vocab_size": self.vocab_size}
-
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         data = self.splits[split]
         return DataLoader(data, batch_size=self.batch_size if shuffle else self.eval_batch_size, shuffle=shuffle,
                           collate_fn=data.collate, num_workers=self.num_workers)
 
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("valid", shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)

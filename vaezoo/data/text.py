@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
-import lightning.pytorch as pl
 import numpy as np
 from torch.utils.data import DataLoader
 
 from vaezoo.data.batching import BucketBatchSampler, collate_sentences
+from vaezoo.data.corpus import CorpusDataModule
 from vaezoo.data.root import RemoteFile, ensure_files, md5sum, resolve_root
 from vaezoo.data.splits import held_out_count, subset_count
 from vaezoo.data.vocab import BOS, EOS, Vocabulary
@@ -131,7 +131,7 @@ def encode(parsed: datasets.Dataset, vocab: Vocabulary, max_len: int | None, cac
     return parsed.map(to_ids, batched=True, remove_columns=["words"], cache_file_name=str(cache_file))
 
 
-class TextDataModule(pl.LightningDataModule):
+class TextDataModule(CorpusDataModule):
     """A sentence corpus as TextBatch batches, with a vocabulary built from its training split.
 
     Args:
@@ -206,11 +206,6 @@ class TextDataModule(pl.LightningDataModule):
             raise RuntimeError("TextDataModule.vocab_size: call setup() first")
         return len(self.vocab)
 
-    def model_kwargs(self) -> dict[str, int]:
-        """Sizes the encoder and decoder take from the data: the vocabulary's (reads the corpus)."""
-        self.setup()
-        return {"vocab_size": self.vocab_size}
-
     def _parse(self, split: str) -> datasets.Dataset:
         path = self.directory / self.corpus.files[split].name
         return parse_lines(read_lines(path, self.cache_dir), path, self.corpus.line_format)
@@ -245,15 +240,6 @@ class TextDataModule(pl.LightningDataModule):
         sampler = BucketBatchSampler(data["length"], self.batch_size if shuffle else self.eval_batch_size, shuffle,
                                      seed=self.seed)
         return DataLoader(data, batch_sampler=sampler, collate_fn=collate_sentences, num_workers=self.num_workers)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("valid", shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
 
     def state_dict(self) -> dict:
         """Saved in every checkpoint: the vocabulary, as plain strings."""
