@@ -29,6 +29,8 @@ def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str
         from vaezoo.tasks.sampler_cost import run
     elif cfg.task == "latent_knn":
         from vaezoo.tasks.latent_knn import run
+    elif cfg.task == "evaluate":
+        from vaezoo.tasks.evaluate import run
     else:
         from vaezoo.train import run
     return run(cfg, output_dir, overrides)

@@ -9,20 +9,20 @@ and the geodesic distance arccos(x^T y) on the sphere. Repeated draws give mean 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from sklearn.neighbors import KNeighborsClassifier
 
 from vaezoo.errors import ConfigError
 from vaezoo.latent.base import SPHERE
 from vaezoo.report.compare import paper_row
 from vaezoo.results import git_sha, write_results
+from vaezoo.tasks.checkpoints import source_run, source_scale
 from vaezoo.train import build_model
 
 
@@ -51,19 +51,6 @@ def knn_accuracy(train: torch.Tensor, train_labels: np.ndarray, test: torch.Tens
     return 100.0 * float((predicted == test_labels).mean())
 
 
-def source_run(ckpt_path: str | None) -> tuple[Path, DictConfig]:
-    """The checkpoint and the composed config of the run that wrote it (<run>/config.yaml)."""
-    if ckpt_path is None:
-        raise ConfigError("task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt of a trained model")
-    checkpoint = Path(ckpt_path).expanduser()
-    config = checkpoint.parent.parent / "config.yaml"
-    missing = checkpoint if not checkpoint.is_file() else config
-    if not missing.is_file():
-        raise ConfigError(f"ckpt_path={ckpt_path}: expected a checkpoint inside <run dir>/checkpoints/ with the "
-                          f"run's config.yaml in <run dir>; missing {missing}")
-    return checkpoint, OmegaConf.load(config)
-
-
 @torch.no_grad()
 def encode(model, dataset, batch_size: int = 1000, binarization_seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
     """Modes of q(z|x) and labels; grey-level training images are binarised once with a seed."""
@@ -80,9 +67,7 @@ def encode(model, dataset, batch_size: int = 1000, binarization_seed: int = 0) -
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """k-NN accuracy for every N of ``cfg.latent_knn.labelled``; writes results.json."""
     started = time.perf_counter()
-    checkpoint, source = source_run(cfg.ckpt_path)
-    if any(o.split("=", 1)[0] == "data_root" for o in overrides) and source.data.root is not None:
-        source.data.root = cfg.data_root  # the data moved since the model was trained
+    checkpoint, source = source_run(cfg, overrides)
     if cfg.smoke:
         source.data.subset = None  # every class must be present for a class-balanced draw
     model = build_model(source)
@@ -138,9 +123,3 @@ def markdown(metrics: dict[str, float], rows: list[str], geometry: str, settings
         lines.append(f"| {reference} | {metrics[f'knn_accuracy/N={count}']:.1f} +- "
                      f"{metrics[f'knn_accuracy_std/N={count}']:.1f} | {published} |")
     return "\n".join(lines) + "\n"
-
-
-def source_scale(checkpoint: Path) -> str:
-    """The scale of the trained model's run (its results.json); "reduced" while it is unfinished."""
-    results = checkpoint.parent.parent / "results.json"
-    return json.loads(results.read_text())["scale"] if results.is_file() else "reduced"

@@ -1,0 +1,34 @@
+"""The trained run behind a ``ckpt_path``: its checkpoint, its composed config and its scale, for
+tasks that read a finished model instead of training one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from vaezoo.errors import ConfigError
+
+
+def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Path, DictConfig]:
+    """The checkpoint ``cfg.ckpt_path`` and the config.yaml of the run that wrote it; a
+    ``data_root`` given on the command line replaces the run's (the data moved since)."""
+    if cfg.ckpt_path is None:
+        raise ConfigError(f"task={cfg.task} needs ckpt_path=<run dir>/checkpoints/best.ckpt of a trained model")
+    checkpoint = Path(cfg.ckpt_path).expanduser()
+    config = checkpoint.parent.parent / "config.yaml"
+    missing = checkpoint if not checkpoint.is_file() else config
+    if not missing.is_file():
+        raise ConfigError(f"ckpt_path={cfg.ckpt_path}: expected a checkpoint inside <run dir>/checkpoints/ with the "
+                          f"run's config.yaml in <run dir>; missing {missing}")
+    source = OmegaConf.load(config)
+    if any(o.split("=", 1)[0] == "data_root" for o in overrides) and source.data.get("root") is not None:
+        source.data.root = cfg.data_root
+    return checkpoint, source
+
+
+def source_scale(checkpoint: Path) -> str:
+    """The scale of the trained model's run (its results.json); "reduced" while it is unfinished."""
+    results = checkpoint.parent.parent / "results.json"
+    return json.loads(results.read_text())["scale"] if results.is_file() else "reduced"

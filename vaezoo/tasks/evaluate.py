@@ -1,0 +1,58 @@
+"""The evaluate task: test a trained checkpoint with the current code on its run's data, no training.
+
+For re-evaluating a finished run after the test protocol changed, or with more importance
+samples: ``eval.is_samples`` / ``eval.is_chunk`` given on the command line replace the run's.
+results.json goes to this task's own run directory; the trained run's files stay untouched.
+
+    python -m vaezoo task=evaluate ckpt_path=<run dir>/checkpoints/best.ckpt
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import lightning.pytorch as pl
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, open_dict
+
+from vaezoo.results import git_sha, write_results
+from vaezoo.tasks.checkpoints import source_run, source_scale
+from vaezoo.train import build_model, data_sizes
+
+
+def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
+    started, code_version = time.perf_counter(), git_sha()
+    checkpoint, source = source_run(cfg, overrides)
+    keys = {o.split("=", 1)[0] for o in overrides}
+    with open_dict(source):
+        for key in ("is_samples", "is_chunk"):
+            if f"eval.{key}" in keys and key in source.model:
+                source.model[key] = cfg.eval[key]
+    pl.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(source.data)
+    datamodule.prepare_data()
+    model = build_model(source, data_sizes(datamodule))
+    state = torch.load(checkpoint, weights_only=True, map_location="cpu")
+    model.load_state_dict(state["state_dict"])
+    if type(datamodule).__name__ in state:  # e.g. the vocabulary the model was trained with
+        datamodule.load_state_dict(state[type(datamodule).__name__])
+    trainer = pl.Trainer(accelerator=source.trainer.get("accelerator", "auto"), devices=1, logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False,
+                         limit_test_batches=source.trainer.get("limit_test_batches"))
+    trainer.test(model, datamodule=datamodule, verbose=False)
+    record = {
+        "experiment": source.name,
+        "paper_rows": list(source.paper_rows),
+        "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
+        "seed": source.seed,
+        "git_sha": code_version,
+        "wall_time_s": round(time.perf_counter() - started, 2),
+        "epochs": state.get("epoch"),
+        "checkpoint": str(checkpoint),
+        "metrics": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")},
+        "estimators": model.estimators(),
+    }
+    write_results(output_dir / "results.json", record)
+    return record
