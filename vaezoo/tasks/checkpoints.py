@@ -28,7 +28,16 @@ def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> 
     return checkpoint, source
 
 
+def _source_results(checkpoint: Path) -> dict:
+    results = checkpoint.parent.parent / "results.json"
+    return json.loads(results.read_text()) if results.is_file() else {}
+
+
 def source_scale(checkpoint: Path) -> str:
     """The scale of the trained model's run (its results.json); "reduced" while it is unfinished."""
-    results = checkpoint.parent.parent / "results.json"
-    return json.loads(results.read_text())["scale"] if results.is_file() else "reduced"
+    return _source_results(checkpoint).get("scale", "reduced")
+
+
+def source_epochs(checkpoint: Path) -> int | None:
+    """Epochs the trained model's run trained for (its results.json), None while it is unfinished."""
+    return _source_results(checkpoint).get("epochs")

@@ -18,7 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, open_dict
 
 from vaezoo.results import git_sha, write_results
-from vaezoo.tasks.checkpoints import source_run, source_scale
+from vaezoo.tasks.checkpoints import source_epochs, source_run, source_scale
 from vaezoo.train import build_model, data_sizes
 
 
@@ -49,8 +49,9 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         "seed": source.seed,
         "git_sha": code_version,
         "wall_time_s": round(time.perf_counter() - started, 2),
-        "epochs": state.get("epoch"),
+        "epochs": source_epochs(checkpoint),
         "checkpoint": str(checkpoint),
+        "checkpoint_epoch": state.get("epoch"),
         "metrics": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")},
         "estimators": model.estimators(),
     }
