@@ -71,6 +71,11 @@ def apply_smoke(cfg: DictConfig) -> None:
                 cfg.data[key] = 0.1
 
 
+def override_keys(overrides: list[str] | tuple[str, ...]) -> set[str]:
+    """The config keys that command-line overrides set (``+``, ``++`` and ``~`` prefixes dropped)."""
+    return {o.lstrip("+~").split("=", 1)[0] for o in overrides}
+
+
 def effective_scale(cfg: DictConfig, overrides: list[str], is_sample_data: bool) -> str:
     """The honest scale of a run: smoke runs and sample data say so; a "full" protocol whose
     trainer, data subset or evaluation was overridden becomes "reduced"."""
@@ -78,7 +83,6 @@ def effective_scale(cfg: DictConfig, overrides: list[str], is_sample_data: bool)
         return "smoke"
     if is_sample_data:
         return "proxy"
-    keys = [o.lstrip("+~").split("=", 1)[0] for o in overrides]
     touched = any(k not in NOT_PROTOCOL and any(k == g or k.startswith(g + ".") for g in PROTOCOL_GROUPS)
-                  for k in keys)
+                  for k in override_keys(overrides))
     return "reduced" if cfg.scale == "full" and touched else cfg.scale

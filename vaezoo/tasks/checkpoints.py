@@ -8,6 +8,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from vaezoo.config import override_keys
 from vaezoo.errors import ConfigError
 
 
@@ -23,7 +24,7 @@ def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> 
         raise ConfigError(f"ckpt_path={cfg.ckpt_path}: expected a checkpoint inside <run dir>/checkpoints/ with the "
                           f"run's config.yaml in <run dir>; missing {missing}")
     source = OmegaConf.load(config)
-    if any(o.split("=", 1)[0] == "data_root" for o in overrides) and source.data.get("root") is not None:
+    if "data_root" in override_keys(overrides) and source.data.get("root") is not None:
         source.data.root = cfg.data_root
     return checkpoint, source
 

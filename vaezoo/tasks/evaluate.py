@@ -17,6 +17,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, open_dict
 
+from vaezoo.config import override_keys
 from vaezoo.results import git_sha, write_results
 from vaezoo.tasks.checkpoints import source_epochs, source_run, source_scale
 from vaezoo.train import build_model, data_sizes
@@ -25,7 +26,7 @@ from vaezoo.train import build_model, data_sizes
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     started, code_version = time.perf_counter(), git_sha()
     checkpoint, source = source_run(cfg, overrides)
-    keys = {o.split("=", 1)[0] for o in overrides}
+    keys = override_keys(overrides)
     with open_dict(source):
         for key in ("is_samples", "is_chunk"):
             if f"eval.{key}" in keys and key in source.model:
