@@ -193,9 +193,10 @@ class TextDataModule(CorpusDataModule):
             parsed = self._hold_out(parsed["train"])
         if self.vocab is None:
             self.vocab = Vocabulary.build(parsed["train"]["words"], self.max_vocab)
+        digests = {f.name: md5sum(self.directory / f.name)[:12] for f in self.corpus.files.values()}
         for split, data in parsed.items():
             self._log_truncation(split, data)
-            encoded = encode(data, self.vocab, self.max_len, self._cache_file(split))
+            encoded = encode(data, self.vocab, self.max_len, self._cache_file(split, digests))
             self.splits[split] = encoded.select(range(subset_count(self.subset, len(encoded))))
         log.info("%s: vocabulary %d (with 4 specials); sentences %s", self.corpus.directory, len(self.vocab),
                  {s: len(d) for s, d in self.splits.items()})
@@ -227,13 +228,13 @@ class TextDataModule(CorpusDataModule):
             log.info("%s/%s: %d of %d sentences truncated to data.max_len=%d words",
                      self.corpus.directory, split, cut, len(data), self.max_len)
 
-    def _cache_file(self, split: str) -> Path:
+    def _cache_file(self, split: str, digests: dict[str, str]) -> Path:
+        """Where the token ids of ``split`` are cached; ``digests``: md5 prefix per corpus file."""
         name = self.corpus.files.get(split, self.corpus.files["train"]).name
-        digest = md5sum(self.directory / name)[:12]
-        key = f"{self.vocab.fingerprint()}-{self.max_len}"
+        key = f"{digests[name]}-{self.vocab.fingerprint()}-{self.max_len}"
         if split not in self.corpus.files:
             key += f"-{split}-{self.valid_size}-{self.test_size}"
-        return self.cache_dir / "tokens" / self.corpus.directory / f"{Path(name).stem}-{digest}-{key}.arrow"
+        return self.cache_dir / "tokens" / self.corpus.directory / f"{Path(name).stem}-{key}.arrow"
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         data = self.splits[split]
