@@ -13,7 +13,9 @@ SCALES = ("full", "reduced", "proxy", "smoke")
 TASKS = ("train", "evaluate", "sampler_cost", "latent_knn")
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
-             "is_chunk", "val_is_examples", "subset")
+             "is_chunk", "val_is_examples")
+# Keys that keep part of a dataset: a positive count, or a fraction in (0, 1).
+SUBSET_KEYS = ("subset", "train_subset")
 # Keys whose values must be positive numbers, and keys that must not be negative.
 POSITIVE_KEYS = ("lr", "val_size")
 NONNEGATIVE_KEYS = ("kl_warmup_epochs", "kl_weight", "is_samples", "val_is_samples")
@@ -47,6 +49,11 @@ def _check_sizes(cfg: DictConfig) -> None:
         for where, value in _entries(ordered, keys):
             if isinstance(value, bool) or not isinstance(value, int | float) or not ok(value):
                 raise ConfigError(f"{where}={value!r}: must be {what}")
+    for where, value in _entries(ordered, SUBSET_KEYS):
+        fraction = isinstance(value, float) and 0 < value < 1
+        count = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        if not (fraction or count):
+            raise ConfigError(f"{where}={value!r}: must be a positive count or a fraction in (0, 1)")
 
 
 def _check_latent_prior(cfg: DictConfig) -> None:

@@ -50,7 +50,8 @@ def test_bad_config_is_rejected_before_training(run_inprocess, tmp_path, overrid
 
 
 @pytest.mark.parametrize("overrides,match", [
-    (["data.subset=-5"], r"data.subset=-5: sizes must be positive integers"),
+    (["data.subset=-5"], r"data.subset=-5: must be a positive count or a fraction in \(0, 1\)"),
+    (["data.subset=1.5"], r"data.subset=1.5: must be a positive count or a fraction in \(0, 1\)"),
     (["data.val_size=-0.2"], r"data.val_size=-0.2: must be a positive number"),
 ])
 def test_bad_data_sizes_are_rejected(run_inprocess, tmp_path, overrides, match):

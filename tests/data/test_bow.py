@@ -68,6 +68,14 @@ def test_datamodule_holds_out_validation_from_train(fixtures_dir):
     assert test_total == sum(int(f.split(":")[1]) for f in text if ":" in f)
 
 
+def test_train_subset_leaves_validation_and_test_whole(fixtures_dir):
+    from vaezoo.data.bow import BagOfWordsDataModule
+
+    dm = BagOfWordsDataModule(str(fixtures_dir), "20ng", val_size=50, train_subset=0.2, download=False)
+    dm.setup()
+    assert {s: len(d) for s, d in dm.splits.items()} == {"train": 30, "valid": 50, "test": 60}
+
+
 def test_rcv1_missing_says_how_to_build_it(tmp_path):
     from vaezoo.data.bow import BagOfWordsDataModule
 

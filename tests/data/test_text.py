@@ -74,6 +74,15 @@ def test_subset_keeps_a_fraction_or_count(fixtures_dir, tmp_path):
     assert len(module(fixtures_dir, cache=tmp_path, subset=20).splits["valid"]) == 20
 
 
+def test_train_subset_leaves_valid_and_test_whole(fixtures_dir, tmp_path):
+    whole = module(fixtures_dir, cache=tmp_path)
+    part = module(fixtures_dir, cache=tmp_path, train_subset=0.25)
+    assert len(part.splits["train"]) == 75
+    assert part.splits["train"]["ids"] == whole.splits["train"]["ids"][:75]
+    assert {s: len(part.splits[s]) for s in ("valid", "test")} == {s: len(whole.splits[s]) for s in ("valid", "test")}
+    assert part.vocab.state_dict() == whole.vocab.state_dict()
+
+
 def test_snli_holds_out_valid_and_test_from_its_one_file(fixtures_dir, tmp_path):
     dm = module(fixtures_dir, "snli", cache=tmp_path, valid_size=50, test_size=60)
     assert {s: len(d) for s, d in dm.splits.items()} == {"train": 290, "valid": 50, "test": 60}

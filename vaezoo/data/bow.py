@@ -149,11 +149,12 @@ class BagOfWordsDataModule(CorpusDataModule):
         corpus: "20ng" or "rcv1".
         batch_size / eval_batch_size: documents per training / evaluation batch.
         subset: keep the first ``subset`` documents of each split (a count, or a fraction if < 1).
+        train_subset: the same for the training documents only; validation and test stay whole.
     """
 
     def __init__(self, root: str, corpus: str = "20ng", val_size: float = 1000, split_seed: int = 0,
                  batch_size: int = 64, eval_batch_size: int = 500, subset: float | None = None,
-                 num_workers: int = 0, download: bool = True) -> None:
+                 train_subset: float | None = None, num_workers: int = 0, download: bool = True) -> None:
         super().__init__()
         if corpus not in BOW_CORPORA:
             raise ConfigError(f"data.corpus={corpus!r} is not one of {sorted(BOW_CORPORA)}")
@@ -161,7 +162,8 @@ class BagOfWordsDataModule(CorpusDataModule):
         self.directory = resolve_root(root) / corpus
         self.val_size, self.split_seed = val_size, split_seed
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
-        self.subset, self.num_workers, self.download = subset, num_workers, download
+        self.subset, self.train_subset = subset, train_subset
+        self.num_workers, self.download = num_workers, download
         self.is_sample = False
         self.vocab: list[str] = []
         self.splits: dict[str, _Documents] = {}
@@ -178,8 +180,9 @@ class BagOfWordsDataModule(CorpusDataModule):
         held = len(train) - held_out_count(self.val_size, len(train), "data.val_size", self.directory / "train.feat")
         order = np.random.default_rng(self.split_seed).permutation(len(train))
         rows = {"train": np.sort(order[:held]), "valid": np.sort(order[held:]), "test": np.arange(len(test))}
-        self.splits = {split: _Documents(test if split == "test" else train, r[: subset_count(self.subset, len(r))])
-                       for split, r in rows.items()}
+        rows = {split: r[: subset_count(self.subset, len(r))] for split, r in rows.items()}
+        rows["train"] = rows["train"][: subset_count(self.train_subset, len(rows["train"]))]
+        self.splits = {split: _Documents(test if split == "test" else train, r) for split, r in rows.items()}
 
     @property
     def vocab_size(self) -> int:

@@ -142,6 +142,8 @@ class TextDataModule(CorpusDataModule):
         batch_size / eval_batch_size: sentences per training / evaluation batch.
         subset: keep the first ``subset`` sentences of each split, or a fraction of them if < 1
             (the vocabulary still comes from the whole training file, so scale studies share it).
+        train_subset: keep only the first ``train_subset`` training sentences (a count, or a fraction
+            if < 1) while valid and test stay whole, so reduced-scale runs are scored like the paper's.
         valid_size / test_size: for a corpus with one file (SNLI), sentences held out from its end
             (counts, or fractions if < 1).
         cache_dir: Arrow caches of the token ids (never beside the data).
@@ -159,6 +161,7 @@ class TextDataModule(CorpusDataModule):
         batch_size: int = 32,
         eval_batch_size: int = 128,
         subset: float | None = None,
+        train_subset: float | None = None,
         valid_size: float = 0,
         test_size: float = 0,
         cache_dir: str = "~/.cache/vaezoo",
@@ -175,7 +178,8 @@ class TextDataModule(CorpusDataModule):
         self.directory = resolve_root(root) / self.corpus.directory
         self.max_vocab, self.max_len = max_vocab, max_len
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
-        self.subset, self.valid_size, self.test_size = subset, valid_size, test_size
+        self.subset, self.train_subset = subset, train_subset
+        self.valid_size, self.test_size = valid_size, test_size
         self.cache_dir = resolve_root(cache_dir)
         self.num_workers, self.download, self.seed = num_workers, download, seed
         self.is_sample = False
@@ -197,7 +201,10 @@ class TextDataModule(CorpusDataModule):
         for split, data in parsed.items():
             self._log_truncation(split, data)
             encoded = encode(data, self.vocab, self.max_len, self._cache_file(split, digests))
-            self.splits[split] = encoded.select(range(subset_count(self.subset, len(encoded))))
+            kept = subset_count(self.subset, len(encoded))
+            if split == "train":
+                kept = subset_count(self.train_subset, kept)
+            self.splits[split] = encoded.select(range(kept))
         log.info("%s: vocabulary %d (with 4 specials); sentences %s", self.corpus.directory, len(self.vocab),
                  {s: len(d) for s, d in self.splits.items()})
 
