@@ -89,6 +89,11 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         trainer = build_trainer(cfg, output_dir, datamodule)
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        # The selected model's validation numbers too: some tables report the dev split (Xu & Durrett, Table 1).
+        # They go to results.json only: metrics.csv keeps one row per trained epoch.
+        loggers, trainer.loggers = trainer.loggers, []
+        validated = trainer.validate(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+        trainer.loggers = loggers
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
     record = {
         "experiment": cfg.name,
@@ -99,7 +104,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         "wall_time_s": round(time.perf_counter() - started, 2),
         "epochs": trainer.current_epoch,
         "checkpoint": best or None,
-        "metrics": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")},
+        "metrics": {**{k: float(v) for k, v in validated[0].items() if k.startswith("val/")},
+                    **{k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}},
         "estimators": model.estimators(),
     }
     if trainer.is_global_zero:

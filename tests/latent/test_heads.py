@@ -19,6 +19,19 @@ def test_vmf_head_unit_loc_and_kappa_at_least_one():
     assert (q.scale >= 1.0).all()
 
 
+def test_vmf_head_clips_learned_kappa_to_its_range():
+    head = VMFHead(8, 4, kappa_min=5.0, kappa_max=150.0)
+    features = torch.randn(64, 8) * 1000
+    kappa = head(features).scale
+    assert kappa.min() >= 5.0 and kappa.max() <= 150.0
+    assert (kappa == 150.0).any() and (kappa < 5.01).any()   # both ends reached by large features
+    inside = head(torch.randn(64, 8) * 0.01).scale
+    assert ((inside > 5.0) & (inside < 150.0)).all()
+    head.raw_scale.weight.grad = None
+    inside.sum().backward()
+    assert head.raw_scale.weight.grad.abs().sum() > 0         # learned inside the range
+
+
 def test_fixed_kappa_head_uses_the_constant_and_gets_no_gradient_for_it():
     head = FixedKappaVMFHead(8, 4, kappa=80.0)
     q = head(torch.randn(5, 8))
@@ -29,6 +42,7 @@ def test_fixed_kappa_head_uses_the_constant_and_gets_no_gradient_for_it():
 @pytest.mark.parametrize("cls,args,match", [
     (GaussianHead, (8, 0), "must be positive"),
     (VMFHead, (8, 1), "must be >= 2"),
+    (VMFHead, (8, 4, 10.0, 5.0), "need 0 <= kappa_min < kappa_max"),
     (FixedKappaVMFHead, (8, 4, -1.0), "kappa must be a positive number"),
 ])
 def test_heads_reject_bad_arguments(cls, args, match):

@@ -3,7 +3,7 @@ import torch
 
 from vaezoo.data.batching import TextBatch
 from vaezoo.data.vocab import BOS, EOS, PAD
-from vaezoo.nets.lstm import SentenceDecoder, SentenceEncoder
+from vaezoo.nets.lstm import SentenceDecoder, SentenceEncoder, mean_word_embedding
 
 VOCAB = 12
 
@@ -57,3 +57,33 @@ def test_rating_embedding_changes_the_prediction_and_bad_setting_is_rejected():
     assert not torch.allclose(decoder(batch([[5]], [0]), z), decoder(batch([[5]], [4]), z))
     with pytest.raises(ValueError, match="setting='none' is not one of"):
         SentenceDecoder(VOCAB, 2, setting="none")
+
+
+def test_bow_vector_is_the_mean_embedding_of_the_words_only():
+    torch.manual_seed(0)
+    embedding = torch.nn.Embedding(VOCAB, 3, padding_idx=PAD)
+    x = batch([[5, 6, 6], [9]])           # the second row is padded
+    bow = mean_word_embedding(x.tokens, embedding).detach()
+    weights = embedding.weight.detach()
+    torch.testing.assert_close(bow[0], (weights[5] + 2 * weights[6]) / 3)
+    torch.testing.assert_close(bow[1], weights[9])
+    assert torch.equal(mean_word_embedding(batch([[]]).tokens, embedding), torch.zeros(1, 3))
+
+
+@pytest.mark.parametrize("setting", ["standard", "inputless"])
+def test_bow_decoder_sees_the_whole_sentence_from_the_first_step(setting):
+    torch.manual_seed(0)
+    decoder = SentenceDecoder(VOCAB, latent_dim=2, embedding_dim=8, hidden_size=16, setting=setting,
+                              bow_input=True).eval()
+    assert decoder.lstm.input_size == (16 if setting == "standard" else 8) + 2
+    assert (decoder.bow_embedding is decoder.embedding) == (setting == "standard")
+    z = torch.randn(1, 2)
+    # A word changed at the end changes the first step's prediction: only the BoW input carries it.
+    first, changed = decoder(batch([[5, 6, 7]]), z)[:, 0], decoder(batch([[5, 6, 9]]), z)[:, 0]
+    assert not torch.allclose(first, changed)
+    # Word order does not enter the BoW vector (inputless: the decoder sees no words otherwise).
+    if setting == "inputless":
+        torch.testing.assert_close(decoder(batch([[5, 6, 7]]), z), decoder(batch([[7, 6, 5]]), z))
+    # An RNN language model with BoW input only (Table 5, "RNNLM").
+    lm = SentenceDecoder(VOCAB, latent_dim=0, embedding_dim=8, hidden_size=16, setting=setting, bow_input=True)
+    assert lm.log_likelihood(batch([[5, 6]]), None).shape == (1,)

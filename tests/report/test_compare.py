@@ -29,3 +29,13 @@ def test_markdown_puts_mean_and_std_over_seeds_beside_the_paper(tmp_path):
     assert "-114.00 +- 1.41 | -111.19 +- 0.08" in text   # ELBO: ours over 2 seeds | paper
     assert "-111.00 +- 1.41 | -108.43 +- 0.09" in text   # LL
     assert text.splitlines()[3].count("|") == text.splitlines()[2].count("|")  # header and separator align
+
+
+def test_a_dev_split_row_is_compared_with_our_validation_numbers_only(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "results.json").write_text(json.dumps({
+        "experiment": "xu2018/table1", "paper_rows": ["xu2018_table1.csv:annealing=none,encoder_layers=3"],
+        "scale": "reduced", "seed": 0, "git_sha": None, "wall_time_s": 1.0, "epochs": 5,
+        "metrics": {"val/nll": 140.0, "test/nll": 138.0}, "estimators": {}}))
+    row = markdown(load_runs([tmp_path])).splitlines()[-1]
+    assert "| 138.00 | - | 140.00 | 135 |" in row   # test/nll has no published dev value; val/nll does

@@ -190,7 +190,7 @@ class BagOfWordsDataModule(CorpusDataModule):
             raise RuntimeError("BagOfWordsDataModule.vocab_size: call setup() first")
         return len(self.vocab)
 
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+    def loader(self, split: str, shuffle: bool = False) -> DataLoader:
         data = self.splits[split]
         return DataLoader(data, batch_size=self.batch_size if shuffle else self.eval_batch_size, shuffle=shuffle,
                           collate_fn=data.collate, num_workers=self.num_workers)

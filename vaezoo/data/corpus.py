@@ -18,8 +18,8 @@ class CorpusDataModule(pl.LightningDataModule):
         """Words the model reads and predicts (after ``setup``)."""
 
     @abstractmethod
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        """Batches of one split, shuffled for training."""
+    def loader(self, split: str, shuffle: bool = False) -> DataLoader:
+        """Batches of one split, shuffled for training (evaluation and probes: in a fixed order)."""
 
     def model_kwargs(self) -> dict[str, int]:
         """Sizes the encoder and decoder take from the data: the vocabulary's (reads the corpus)."""
@@ -27,10 +27,10 @@ class CorpusDataModule(pl.LightningDataModule):
         return {"vocab_size": self.vocab_size}
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+        return self.loader("train", shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader("valid", shuffle=False)
+        return self.loader("valid", shuffle=False)
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
+        return self.loader("test", shuffle=False)

@@ -243,7 +243,7 @@ class TextDataModule(CorpusDataModule):
             key += f"-{split}-{self.valid_size}-{self.test_size}"
         return self.cache_dir / "tokens" / self.corpus.directory / f"{Path(name).stem}-{key}.arrow"
 
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+    def loader(self, split: str, shuffle: bool = False) -> DataLoader:
         data = self.splits[split]
         sampler = BucketBatchSampler(data["length"], self.batch_size if shuffle else self.eval_batch_size, shuffle,
                                      seed=self.seed)

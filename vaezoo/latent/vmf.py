@@ -13,26 +13,35 @@ def _unit(x: torch.Tensor) -> torch.Tensor:
 
 
 class VMFHead(LatentHead):
-    """features -> vMF(mu, kappa), mu = normalised linear map, kappa = softplus(linear) + 1.
+    """features -> vMF(mu, kappa), mu = normalised linear map, kappa = softplus(linear) + kappa_min,
+    clipped at kappa_max.
 
-    The "+1" follows the public S-VAE code (Davidson et al. 2018 leave the parameterisation
-    unstated); it keeps the posterior from collapsing to the uniform prior.
+    kappa_min = 1 follows the public S-VAE code (Davidson et al. 2018 leave the parameterisation
+    unstated); it keeps the posterior from collapsing to the uniform prior. ``kappa_max`` is the
+    clipping Xu & Durrett 2018 (§7) needed when they learned kappa for text ("clip kappa values to
+    a certain range"); the range is not given there, so it is configuration.
     """
 
     support = SPHERE
     manifold_codim = 1
 
-    def __init__(self, in_features: int, dim: int) -> None:
+    def __init__(self, in_features: int, dim: int, kappa_min: float = 1.0, kappa_max: float | None = None) -> None:
         super().__init__(in_features, dim)
         if dim < 2:
             raise ValueError(f"VMFHead: dim is the ambient dimension of z and must be >= 2, got {dim}")
+        if kappa_min < 0 or (kappa_max is not None and kappa_max <= kappa_min):
+            raise ValueError(f"VMFHead: need 0 <= kappa_min < kappa_max, got kappa_min={kappa_min}, "
+                             f"kappa_max={kappa_max}")
+        self.kappa_min, self.kappa_max = kappa_min, kappa_max
         self.loc = nn.Linear(in_features, dim)
         self.raw_scale = nn.Linear(in_features, 1)
         glorot_init(self)
 
     def forward(self, features: torch.Tensor) -> VonMisesFisher:
-        kappa = nn.functional.softplus(self.raw_scale(features)) + 1.0
-        # Valid by construction (unit loc, kappa >= 1): skip the per-step argument checks.
+        kappa = nn.functional.softplus(self.raw_scale(features)) + self.kappa_min
+        if self.kappa_max is not None:
+            kappa = kappa.clamp(max=self.kappa_max)
+        # Valid by construction (unit loc, kappa >= kappa_min): skip the per-step argument checks.
         return VonMisesFisher(_unit(self.loc(features)), kappa, validate_args=False)
 
 

@@ -11,9 +11,16 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from vaezoo.data.batching import TextBatch
-from vaezoo.data.vocab import PAD
+from vaezoo.data.vocab import BOS, EOS, PAD
 
 SETTINGS = ("standard", "inputless")
+
+
+def mean_word_embedding(tokens: torch.Tensor, embedding: nn.Embedding) -> torch.Tensor:
+    """BoW = (1/n) sum_i e(x_i) over the n words of each sentence (Xu & Durrett 2018, §6);
+    <bos>, <eos> and padding are not words. tokens [batch, time] -> [batch, embedding_dim]."""
+    words = ((tokens != PAD) & (tokens != BOS) & (tokens != EOS)).unsqueeze(-1)
+    return (embedding(tokens) * words).sum(1) / words.sum(1).clamp_min(1)
 
 
 class SentenceEncoder(nn.Module):
@@ -46,8 +53,10 @@ class SentenceDecoder(nn.Module):
 
     ``standard``: the step input is [embedding of the previous word; z]; ``inputless``: [z] alone,
     so the words must come from the code. With ``label_classes`` > 0 a ``label_dim`` embedding of
-    the label (the Yelp rating) joins every step's input (§4). ``z_init_state``: the initial
-    (h, c) are linear maps of z, as in the authors' code (the paper is silent).
+    the label (the Yelp rating) joins every step's input (§4). With ``bow_input`` the mean word
+    embedding of the sentence joins it too: the NVRNN-BoW of §6 (Table 5), which shares the
+    decoder's word embeddings when it has them. ``z_init_state``: the initial (h, c) are linear
+    maps of z, as in the authors' code (the paper is silent).
 
     Args:
         vocab_size, embedding_dim, hidden_size: sizes (§4: 100 and 400).
@@ -57,15 +66,18 @@ class SentenceDecoder(nn.Module):
 
     def __init__(self, vocab_size: int, latent_dim: int, embedding_dim: int = 100, hidden_size: int = 400,
                  setting: str = "standard", z_init_state: bool = True, label_classes: int = 0, label_dim: int = 50,
-                 dropout: float = 0.0) -> None:
+                 bow_input: bool = False, dropout: float = 0.0) -> None:
         super().__init__()
         if setting not in SETTINGS:
             raise ValueError(f"SentenceDecoder: setting={setting!r} is not one of {list(SETTINGS)}")
         self.setting, self.latent_dim = setting, latent_dim
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD) if setting == "standard" else None
         self.label_embedding = nn.Embedding(label_classes, label_dim) if label_classes > 0 else None
+        self.bow_embedding = None
+        if bow_input:
+            self.bow_embedding = self.embedding or nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)
         step_inputs = (embedding_dim if self.embedding is not None else 0) + latent_dim + \
-            (label_dim if self.label_embedding is not None else 0)
+            (label_dim if self.label_embedding is not None else 0) + (embedding_dim if bow_input else 0)
         # With neither words, code nor label (the inputless RNN language model) every step reads the
         # constant 1: the LSTM can still count positions.
         self.constant_input = step_inputs == 0
@@ -87,6 +99,9 @@ class SentenceDecoder(nn.Module):
         if self.label_embedding is not None:
             label = self.label_embedding(x.labels).repeat(repeat, 1)
             parts.append(label.unsqueeze(1).expand(rows, steps, label.shape[-1]))
+        if self.bow_embedding is not None:
+            bow = mean_word_embedding(x.tokens, self.bow_embedding).repeat(repeat, 1)
+            parts.append(bow.unsqueeze(1).expand(rows, steps, bow.shape[-1]))
         if self.constant_input:
             parts.append(x.tokens.new_ones(rows, steps, 1, dtype=torch.float32))
         state = None

@@ -41,6 +41,15 @@ def paper_row(reference: str) -> dict[str, str] | None:
     return matches[0] if len(matches) == 1 else None
 
 
+# The split a published row was measured on (its "split" column) -> the prefix of our metric.
+_STAGE_OF_SPLIT = {"dev": "val", "valid": "val", "test": "test"}
+
+
+def _same_split(paper: dict[str, str], stage: str) -> bool:
+    """Rows without a split column are test numbers; ours on another split are not compared."""
+    return _STAGE_OF_SPLIT.get(paper.get("split") or "test", "test") == stage
+
+
 def _mean_std(values: list[float]) -> str:
     if len(values) == 1:
         return f"{values[0]:.2f}"
@@ -68,9 +77,9 @@ def markdown(runs: list[dict]) -> str:
                      "/".join(str(r.get("epochs", "-")) for r in rs)]
             for metric in metrics:
                 ours = [r["metrics"][metric] for r in rs if metric in r["metrics"]]
-                column = metric.split("/", 1)[-1]
+                stage, _, column = metric.rpartition("/")
                 published = ""
-                if paper is not None and paper.get(column):
+                if paper is not None and paper.get(column) and _same_split(paper, stage):
                     spread = paper.get(f"{column}_std")
                     published = paper[column] + (f" +- {spread}" if spread else "")
                 cells.append(f"{_mean_std(ours) if ours else '-'} | {published or '-'}")

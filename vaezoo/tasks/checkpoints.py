@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lightning.pytorch as pl
+import torch
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.config import override_keys
 from vaezoo.errors import ConfigError
+from vaezoo.train import build_model, data_sizes
 
 
 def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Path, DictConfig]:
@@ -27,6 +31,20 @@ def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> 
     if "data_root" in override_keys(overrides) and source.data.get("root") is not None:
         source.data.root = cfg.data_root
     return checkpoint, source
+
+
+def load_trained(checkpoint: Path, source: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule, dict]:
+    """The trained model of a run (in eval mode), its DataModule set up with the vocabulary the
+    model was trained with, and the checkpoint (loaded with weights_only=True)."""
+    datamodule = instantiate(source.data)
+    datamodule.prepare_data()
+    model = build_model(source, data_sizes(datamodule))
+    state = torch.load(checkpoint, weights_only=True, map_location="cpu")
+    model.load_state_dict(state["state_dict"])
+    if type(datamodule).__name__ in state:  # e.g. the vocabulary the model was trained with
+        datamodule.load_state_dict(state[type(datamodule).__name__])
+    datamodule.setup()
+    return model.eval(), datamodule, state
 
 
 def _source_results(checkpoint: Path) -> dict:

@@ -13,14 +13,11 @@ import time
 from pathlib import Path
 
 import lightning.pytorch as pl
-import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig, open_dict
 
 from vaezoo.config import override_keys
 from vaezoo.results import git_sha, write_results
-from vaezoo.tasks.checkpoints import source_epochs, source_run, source_scale
-from vaezoo.train import build_model, data_sizes
+from vaezoo.tasks.checkpoints import load_trained, source_epochs, source_run, source_scale
 
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
@@ -32,13 +29,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
             if f"eval.{key}" in keys and key in source.model:
                 source.model[key] = cfg.eval[key]
     pl.seed_everything(cfg.seed, workers=True)
-    datamodule = instantiate(source.data)
-    datamodule.prepare_data()
-    model = build_model(source, data_sizes(datamodule))
-    state = torch.load(checkpoint, weights_only=True, map_location="cpu")
-    model.load_state_dict(state["state_dict"])
-    if type(datamodule).__name__ in state:  # e.g. the vocabulary the model was trained with
-        datamodule.load_state_dict(state[type(datamodule).__name__])
+    model, datamodule, state = load_trained(checkpoint, source)
     trainer = pl.Trainer(accelerator=source.trainer.get("accelerator", "auto"), devices=1, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False,
                          limit_test_batches=source.trainer.get("limit_test_batches"))

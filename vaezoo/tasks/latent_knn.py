@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -22,8 +21,7 @@ from vaezoo.errors import ConfigError
 from vaezoo.latent.base import SPHERE
 from vaezoo.report.compare import paper_row
 from vaezoo.results import git_sha, write_results
-from vaezoo.tasks.checkpoints import source_run, source_scale
-from vaezoo.train import build_model
+from vaezoo.tasks.checkpoints import load_trained, source_run, source_scale
 
 
 def latent_distances(a: torch.Tensor, b: torch.Tensor, geometry: str) -> torch.Tensor:
@@ -70,12 +68,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     checkpoint, source = source_run(cfg, overrides)
     if cfg.smoke:
         source.data.subset = None  # every class must be present for a class-balanced draw
-    model = build_model(source)
-    model.load_state_dict(torch.load(checkpoint, weights_only=True, map_location="cpu")["state_dict"])
-    model.eval()
-    datamodule = instantiate(source.data)
-    datamodule.prepare_data()
-    datamodule.setup()
+    model, datamodule, _ = load_trained(checkpoint, source)
     settings = cfg.latent_knn
     labels = datamodule.splits["train"].tensors[1].numpy()
     if (labels < 0).any():
