@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from vaezoo.errors import ConfigError
 
 SCALES = ("full", "reduced", "proxy", "smoke")
-TASKS = ("train", "evaluate", "sampler_cost", "latent_knn")
+TASKS = ("train", "evaluate", "sampler_cost", "latent_knn", "bow_probe", "swap_probe")
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
              "is_chunk", "val_is_examples")

@@ -1,5 +1,6 @@
 """What a run does, chosen by the top-level ``task`` key: train a model, measure something that
-needs no training (the sampler's cost), or read a trained model (k-NN on its latents).
+needs no training (the sampler's cost), or read a trained model (k-NN on its latents, probes of
+its sentence codes).
 
 Every task starts the same way: smoke settings, validation before anything is read, and the
 composed config written to the run directory."""
@@ -31,6 +32,10 @@ def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str
         from vaezoo.tasks.latent_knn import run
     elif cfg.task == "evaluate":
         from vaezoo.tasks.evaluate import run
+    elif cfg.task == "bow_probe":
+        from vaezoo.tasks.bow_probe import run
+    elif cfg.task == "swap_probe":
+        from vaezoo.tasks.swap_probe import run
     else:
         from vaezoo.train import run
     return run(cfg, output_dir, overrides)

@@ -1,0 +1,56 @@
+"""Every job of the Xu & Durrett 2018 experiment files names exactly one published row, and
+composes the model that row describes."""
+
+import itertools
+
+import pytest
+
+from tests.cli.conftest import compose_config
+from vaezoo.report.compare import paper_row
+
+
+def resolved_rows(overrides: list[str]) -> list[str]:
+    return list(compose_config(overrides).paper_rows)
+
+
+@pytest.mark.parametrize("layers,annealing", itertools.product([1, 3], ["none", "sigmoid"]))
+def test_table1_cells(layers, annealing):
+    overrides = ["+experiment=xu2018/table1", f"model.encoder.num_layers={layers}", f"table1_annealing={annealing}"]
+    cfg = compose_config(overrides)
+    assert cfg.latent._target_.endswith("GaussianHead") and cfg.setting == "inputless"
+    assert cfg.model.kl_schedule == {"none": "constant", "sigmoid": "sigmoid"}[annealing]
+    row = paper_row(resolved_rows(overrides)[0])
+    assert row["split"] == "dev" and row["encoder_layers"] == str(layers) and row["annealing"] == annealing
+
+
+def test_table1_vmf_row_is_the_table3_model():
+    cfg = compose_config(["+experiment=xu2018/table1_vmf"])
+    assert cfg.kappa == 80 and cfg.latent._target_.endswith("FixedKappaVMFHead")
+    assert paper_row(cfg.paper_rows[0])["nll"] == "117"
+
+
+@pytest.mark.parametrize("variant,setting", itertools.product(["rnnlm", "g_vae", "vmf_vae"], ["standard", "inputless"]))
+def test_table5_jobs_have_a_bow_decoder_and_their_row(variant, setting):
+    overrides = ["+experiment=xu2018/table5", f"variant={variant}", f"setting={setting}"]
+    cfg = compose_config(overrides)
+    assert cfg.model.decoder.bow_input is True and cfg.data.corpus == "ptb"
+    assert cfg.kappa == ({"standard": 5, "inputless": 50}[setting] if variant == "vmf_vae" else None)
+    row = paper_row(resolved_rows(overrides)[0])
+    assert row is not None and row["setting"] == setting
+
+
+@pytest.mark.parametrize("overrides,model,x", [
+    (["+experiment=xu2018/fig4", "kappa=40"], "vmf-vae", "40"),
+    (["+experiment=xu2018/fig4_gaussian", "model.kl_weight=0.5"], "g-vae", "0.5"),
+])
+def test_fig4_points(overrides, model, x):
+    cfg = compose_config(overrides)
+    assert cfg.model.kl_schedule == "constant" and cfg.setting == "inputless" and cfg.latent.dim == 50
+    row = paper_row(resolved_rows(overrides)[0])
+    assert row["model"] == model and row["kl_weight_or_kappa"] == x
+
+
+def test_learned_kappa_uses_the_clipped_learned_head():
+    cfg = compose_config(["+experiment=xu2018/learned_kappa"])
+    assert cfg.kappa is None and cfg.latent._target_ == "vaezoo.latent.VMFHead"
+    assert (cfg.latent.kappa_min, cfg.latent.kappa_max) == (5.0, 150.0)
