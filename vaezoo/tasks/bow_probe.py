@@ -20,9 +20,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from vaezoo.report.compare import paper_row
-from vaezoo.results import git_sha, write_results
-from vaezoo.tasks.checkpoints import load_trained, source_run, source_scale
-from vaezoo.tasks.sentence_codes import mean_cosine, require_sentence_vae, sentence_codes
+from vaezoo.tasks.checkpoints import load_trained, source_run, write_probe_results
+from vaezoo.tasks.sentence_codes import describe, mean_cosine, require_sentence_vae, sentence_codes
 
 
 def regression_cosine(inputs: np.ndarray, targets: np.ndarray, test_inputs: np.ndarray, test_targets: np.ndarray,
@@ -51,24 +50,13 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         "cosine/bow_to_mu": regression_cosine(train_bow[sample], train_mu[sample], test_bow, test_mu,
                                               settings.hidden, cfg.seed),
     }
-    with_bow = model.decoder.bow_embedding is not None
+    with_bow = describe(source, model)["decoder_bow_input"]
     model_name = settings.paper_models.get(source.get("variant_name"), source.get("variant_name"))
     rows = [f"xu2018_table6.csv:model={model_name}"]
     (output_dir / "table6.md").write_text(markdown(metrics, rows[0], with_bow, len(sample), len(test_mu)))
-    record = {
-        "experiment": cfg.name,
-        "paper_rows": rows,
-        "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
-        "seed": cfg.seed,
-        "git_sha": git_sha(),
-        "wall_time_s": round(time.perf_counter() - started, 2),
-        "source_checkpoint": str(checkpoint),
-        "decoder_bow_input": with_bow,
-        "metrics": metrics,
-        "estimators": {"cosine": {"method": "mlp_regression_test_mean", "samples": len(test_mu)}},
-    }
-    write_results(output_dir / "results.json", record)
-    return record
+    estimators = {"cosine": {"method": "mlp_regression_test_mean", "samples": len(test_mu)}}
+    return write_probe_results(cfg, output_dir, checkpoint, started, rows, metrics, estimators,
+                               source_model=describe(source, model))
 
 
 def markdown(metrics: dict[str, float], row: str, with_bow: bool, fitted: int, tested: int) -> str:

@@ -4,6 +4,7 @@ tasks that read a finished model instead of training one."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -13,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.config import override_keys
 from vaezoo.errors import ConfigError
+from vaezoo.results import git_sha, write_results
 from vaezoo.train import build_model, data_sizes
 
 
@@ -60,3 +62,22 @@ def source_scale(checkpoint: Path) -> str:
 def source_epochs(checkpoint: Path) -> int | None:
     """Epochs the trained model's run trained for (its results.json), None while it is unfinished."""
     return _source_results(checkpoint).get("epochs")
+
+
+def write_probe_results(cfg: DictConfig, output_dir: Path, checkpoint: Path, started: float, paper_rows: list[str],
+                        metrics: dict[str, float], estimators: dict[str, dict], **extra) -> dict:
+    """results.json of a task that measures a trained model (its scale is the trained run's)."""
+    record = {
+        "experiment": cfg.name,
+        "paper_rows": paper_rows,
+        "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
+        "seed": cfg.seed,
+        "git_sha": git_sha(),
+        "wall_time_s": round(time.perf_counter() - started, 2),
+        "source_checkpoint": str(checkpoint),
+        **extra,
+        "metrics": metrics,
+        "estimators": estimators,
+    }
+    write_results(output_dir / "results.json", record)
+    return record

@@ -20,8 +20,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from vaezoo.errors import ConfigError
 from vaezoo.latent.base import SPHERE
 from vaezoo.report.compare import paper_row
-from vaezoo.results import git_sha, write_results
-from vaezoo.tasks.checkpoints import load_trained, source_run, source_scale
+from vaezoo.tasks.checkpoints import load_trained, source_run, write_probe_results
 
 
 def latent_distances(a: torch.Tensor, b: torch.Tensor, geometry: str) -> torch.Tensor:
@@ -91,19 +90,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         metrics[f"knn_accuracy_std/N={count}"] = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
     rows = [f"davidson2018_table2.csv:d={source.paper_d},labels={n}" for n in settings.labelled]
     (output_dir / "table2.md").write_text(markdown(metrics, rows, geometry, settings))
-    record = {
-        "experiment": cfg.name,
-        "paper_rows": rows,
-        "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
-        "seed": cfg.seed,
-        "git_sha": git_sha(),
-        "wall_time_s": round(time.perf_counter() - started, 2),
-        "source_checkpoint": str(checkpoint),
-        "metrics": metrics,
-        "estimators": {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": settings.draws}},
-    }
-    write_results(output_dir / "results.json", record)
-    return record
+    estimators = {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": settings.draws}}
+    return write_probe_results(cfg, output_dir, checkpoint, started, rows, metrics, estimators)
 
 
 def markdown(metrics: dict[str, float], rows: list[str], geometry: str, settings: DictConfig) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import torch
+from omegaconf import DictConfig
 from torch import nn
 
 from vaezoo.data.batching import TextBatch
@@ -20,6 +21,12 @@ def require_sentence_vae(model: nn.Module, checkpoint: Path, task: str) -> Sente
         raise ConfigError(f"task={task} probes the latent code of a sentence VAE (model=nvrnn); the run of "
                           f"{checkpoint} trained a {type(model).__name__}")
     return model
+
+
+def describe(source: DictConfig, model: SentenceVAE) -> dict:
+    """Which model a probe read, for results.json and the figures: variant, setting, BoW input."""
+    return {"variant": source.get("variant_name"), "setting": source.get("setting"),
+            "decoder_bow_input": model.decoder.bow_embedding is not None}
 
 
 def bow_embedding(model: SentenceVAE) -> nn.Embedding:

@@ -16,9 +16,8 @@ import numpy as np
 from omegaconf import DictConfig
 
 from vaezoo.data.perturb import swap_words_in_batch
-from vaezoo.results import git_sha, write_results
-from vaezoo.tasks.checkpoints import load_trained, source_run, source_scale
-from vaezoo.tasks.sentence_codes import mean_cosine, require_sentence_vae, sentence_codes
+from vaezoo.tasks.checkpoints import load_trained, source_run, write_probe_results
+from vaezoo.tasks.sentence_codes import describe, mean_cosine, require_sentence_vae, sentence_codes
 
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
@@ -33,18 +32,6 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         noise = partial(swap_words_in_batch, probability=float(probability), rng=np.random.default_rng(cfg.seed))
         swapped, _ = sentence_codes(model, datamodule.loader("test"), perturb=noise)
         metrics[f"cosine/swap={float(probability):g}"] = mean_cosine(original, swapped)
-    record = {
-        "experiment": cfg.name,
-        "paper_rows": [],
-        "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
-        "seed": cfg.seed,
-        "git_sha": git_sha(),
-        "wall_time_s": round(time.perf_counter() - started, 2),
-        "source_checkpoint": str(checkpoint),
-        "source_model": {"variant": source.get("variant_name"), "setting": source.get("setting"),
-                         "decoder_bow_input": model.decoder.bow_embedding is not None},
-        "metrics": metrics,
-        "estimators": {"cosine": {"method": "test_mean_one_swap_draw", "samples": len(original)}},
-    }
-    write_results(output_dir / "results.json", record)
-    return record
+    estimators = {"cosine": {"method": "test_mean_one_swap_draw", "samples": len(original)}}
+    return write_probe_results(cfg, output_dir, checkpoint, started, [], metrics, estimators,
+                               source_model=describe(source, model))
