@@ -39,3 +39,5 @@ def test_a_dev_split_row_is_compared_with_our_validation_numbers_only(tmp_path):
         "metrics": {"val/nll": 140.0, "test/nll": 138.0}, "estimators": {}}))
     row = markdown(load_runs([tmp_path])).splitlines()[-1]
     assert "| 138.00 | - | 140.00 | 135 |" in row   # test/nll has no published dev value; val/nll does
+    table = markdown(load_runs([tmp_path]), only=["val/nll"]).splitlines()
+    assert table[2].endswith("| val/nll ours | val/nll paper |") and table[-1].endswith("| 140.00 | 135 |")

@@ -56,8 +56,9 @@ def _mean_std(values: list[float]) -> str:
     return f"{statistics.mean(values):.2f} +- {statistics.stdev(values):.2f}"
 
 
-def markdown(runs: list[dict]) -> str:
-    """One table per experiment: a line per paper row with ours (n seeds) and the paper's value."""
+def markdown(runs: list[dict], only: list[str] | None = None) -> str:
+    """One table per experiment: a line per paper row with ours (n seeds) and the paper's value;
+    ``only`` keeps those metrics, in that order."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for run in runs:
         for reference in run["paper_rows"] or [""]:
@@ -65,6 +66,8 @@ def markdown(runs: list[dict]) -> str:
     sections = []
     for experiment in sorted({e for e, _ in groups}):
         metrics = sorted({m for (e, _), rs in groups.items() if e == experiment for r in rs for m in r["metrics"]})
+        if only:
+            metrics = [m for m in only if m in metrics]
         header = ["paper row", "seeds", "scale", "epochs"]
         header += [f"{m} {who}" for m in metrics for who in ("ours", "paper")]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -92,8 +95,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, help="write the markdown here instead of printing it")
+    parser.add_argument("--metrics", help="comma-separated metrics to show, e.g. test/nll,test/kl (default: all)")
     args = parser.parse_args(argv)
-    text = markdown(load_runs(args.folders))
+    text = markdown(load_runs(args.folders), args.metrics.split(",") if args.metrics else None)
     if args.out:
         args.out.write_text(text)
     else:
