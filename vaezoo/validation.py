@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 SCALES = ("full", "reduced", "proxy", "smoke")
 TASKS = ("train", "evaluate", "sampler_cost", "latent_knn", "bow_probe", "swap_probe")
@@ -87,3 +90,15 @@ def validate(cfg: DictConfig) -> None:
         raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
     _check_sizes(cfg)
     _check_latent_prior(cfg)
+    _warn_unfinished_warmup(cfg)
+
+
+def _warn_unfinished_warmup(cfg: DictConfig) -> None:
+    """A run shorter than its KL warm-up trains with a KL weight below its final value throughout
+    the last epochs; legal (a reduced-scale run may want it) but rarely intended."""
+    model, epochs = cfg.get("model") or {}, cfg.get("trainer", {}).get("max_epochs")
+    warmup = model.get("kl_warmup_epochs") or 0
+    if model.get("kl_schedule") != "constant" and epochs is not None and 0 < epochs < warmup:
+        log.warning("model.kl_warmup_epochs=%s exceeds trainer.max_epochs=%s: the KL weight never reaches "
+                    "model.kl_weight=%s; shorten the warm-up with model.kl_warmup_epochs=<epochs> if that is "
+                    "not intended", warmup, epochs, model.get("kl_weight"))

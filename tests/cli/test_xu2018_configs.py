@@ -54,3 +54,18 @@ def test_learned_kappa_uses_the_clipped_learned_head():
     cfg = compose_config(["+experiment=xu2018/learned_kappa"])
     assert cfg.kappa is None and cfg.latent._target_ == "vaezoo.latent.VMFHead"
     assert (cfg.latent.kappa_min, cfg.latent.kappa_max) == (5.0, 150.0)
+
+
+def test_a_run_shorter_than_its_kl_warmup_is_warned_about(caplog):
+    from vaezoo.validation import validate
+
+    cfg = compose_config(["+experiment=xu2018/table3_grid", "variant=g_vae", "trainer.max_epochs=5"])
+    with caplog.at_level("WARNING", logger="vaezoo.validation"):
+        validate(cfg)
+    assert "model.kl_warmup_epochs=20 exceeds trainer.max_epochs=5" in caplog.text
+    caplog.clear()
+    cfg = compose_config(["+experiment=xu2018/table3_grid", "variant=g_vae", "trainer.max_epochs=5",
+                          "model.kl_warmup_epochs=5"])
+    with caplog.at_level("WARNING", logger="vaezoo.validation"):
+        validate(cfg)
+    assert "kl_warmup_epochs" not in caplog.text

@@ -30,6 +30,16 @@ def test_fig4_puts_our_points_beside_the_published_bars(tmp_path, capsys):
     assert text == capsys.readouterr().out
 
 
+def test_fig4_takes_the_inputless_runs_of_fig6_as_its_vmf_bars(tmp_path):
+    for name, setting, bow in (("a", "inputless", False), ("b", "inputless", True), ("c", "standard", False)):
+        write_run(tmp_path / name, "xu2018/fig6", {"test/ppl": 400.0 + len(name + setting) + bow},
+                  ["xu2018_fig6.csv:kappa=50"],
+                  {"setting": setting, "kappa": 50, "model": {"decoder": {"bow_input": bow}}})
+    main(["xu2018_fig4", str(tmp_path), "--out", str(tmp_path / "f.png"), "--table", str(tmp_path / "t.md")])
+    ours = [line for line in (tmp_path / "t.md").read_text().splitlines() if "| 50 |" in line]
+    assert ours == ["| vMF-VAE, kappa fixed | vmf-vae | 50 | 410 | - |"]
+
+
 def test_fig6_reads_setting_and_bow_input_from_each_run_config(tmp_path):
     config = {"setting": "standard", "kappa": 35, "model": {"decoder": {"bow_input": True}}}
     write_run(tmp_path / "s" / "3", "xu2018/fig6", {"test/ppl": 40.0, "test/ppl_words": 45.0},

@@ -48,13 +48,21 @@ def _config(run: dict) -> DictConfig:
 
 
 def xu2018_fig4(runs: list[dict], metric: str) -> list[Panel]:
-    """Figure 4: PTB inputless perplexity of G-VAE against the KL weight and vMF-VAE against kappa."""
+    """Figure 4: PTB inputless perplexity of G-VAE against the KL weight and vMF-VAE against kappa.
+    Its vMF bars are the model of Figure 6's inputless column (the paper's values agree), so runs
+    of xu2018/fig6 in that setting count too."""
     panels = {"g-vae": Panel("G-VAE, KL weight fixed", "KL weight alpha", "test perplexity"),
               "vmf-vae": Panel("vMF-VAE, kappa fixed", "kappa", "test perplexity")}
     for run in runs:
-        keys = _row_keys(run)
-        if run["experiment"] in ("xu2018/fig4", "xu2018/fig4_gaussian") and metric in run["metrics"]:
+        if metric not in run["metrics"]:
+            continue
+        if run["experiment"] in ("xu2018/fig4", "xu2018/fig4_gaussian"):
+            keys = _row_keys(run)
             panels[keys["model"]].ours[keys["model"]][float(keys["kl_weight_or_kappa"])] = run["metrics"][metric]
+        elif run["experiment"] == "xu2018/fig6":
+            config = _config(run)
+            if config.setting == "inputless" and not config.model.decoder.bow_input:
+                panels["vmf-vae"].ours["vmf-vae"][float(config.kappa)] = run["metrics"][metric]
     for row in read_table("xu2018_fig4"):
         panels[row["model"]].paper[row["model"]][float(row["kl_weight_or_kappa"])] = float(row["ppl"])
     return list(panels.values())
