@@ -41,7 +41,8 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["scale=huge"], r"scale='huge' is not one of"),
     (["+experiment=davidson2018/table2"], r"task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt"),
     (["+experiment=davidson2018/table2", "ckpt_path=/nowhere/checkpoints/best.ckpt"], r"missing /nowhere"),
-    (["task=nope"], r"task='nope' is not one of \['train', 'evaluate', 'sampler_cost', 'latent_knn', 'bow_probe', 'swap_probe'\]"),
+    (["task=nope"], r"task='nope' is not one of \['train', 'evaluate', 'sampler_cost', 'latent_knn', "
+                    r"'bow_probe', 'swap_probe'\]"),
 ])
 def test_bad_config_is_rejected_before_training(run_inprocess, tmp_path, overrides, match):
     with pytest.raises(ConfigError, match=match):
