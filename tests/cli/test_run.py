@@ -13,7 +13,8 @@ QUICK = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1", "traine
          "eval.is_samples=3", "eval.is_chunk=3", "data.val_size=0.2", "callbacks.progress=null"]
 
 
-@pytest.mark.parametrize("latent,prior", [("gaussian", "StandardNormal"), ("vmf", "SphereUniform")])
+@pytest.mark.parametrize("latent,prior", [("gaussian", "StandardNormal"), ("vmf", "SphereUniform"),
+                                          ("power_spherical", "SphereUniform")])
 def test_latent_selects_its_prior(latent, prior):
     cfg = compose_config([f"latent={latent}"])
     assert cfg.prior._target_.endswith(prior)
@@ -22,6 +23,8 @@ def test_latent_selects_its_prior(latent, prior):
 def test_davidson_table1_maps_manifold_dimension_to_the_length_of_z():
     gaussian = compose_config(["+experiment=davidson2018/table1", "paper_d=5"])
     svae = compose_config(["+experiment=davidson2018/table1", "paper_d=5", "latent=vmf"])
+    power = compose_config(["+experiment=davidson2018/table1", "paper_d=5", "latent=power_spherical"])
+    assert power.latent.dim == 6 and power.prior._target_.endswith("SphereUniform")
     assert gaussian.latent.dim == 5 and svae.latent.dim == 6 and svae.prior.dim == 6
     assert svae.paper_rows == ["davidson2018_table1.csv:model=s-vae,d=5"]
     assert gaussian.paper_rows == ["davidson2018_table1.csv:model=n-vae,d=5"]

@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch.distributions import Independent
 
-from vaezoo.distributions import VonMisesFisher
-from vaezoo.latent import FixedKappaVMFHead, GaussianHead, VMFHead
+from vaezoo.distributions import PowerSpherical, VonMisesFisher
+from vaezoo.latent import FixedKappaVMFHead, GaussianHead, PowerSphericalHead, VMFHead
 
 
 def test_gaussian_head_shapes_and_positive_scale():
@@ -12,9 +12,10 @@ def test_gaussian_head_shapes_and_positive_scale():
     assert (q.base_dist.scale > 0).all()
 
 
-def test_vmf_head_unit_loc_and_kappa_at_least_one():
-    q = VMFHead(8, 4)(torch.randn(5, 8) * 100)
-    assert isinstance(q, VonMisesFisher) and q.batch_shape == (5,)
+@pytest.mark.parametrize("head,law", [(VMFHead, VonMisesFisher), (PowerSphericalHead, PowerSpherical)])
+def test_sphere_heads_unit_loc_and_kappa_at_least_one(head, law):
+    q = head(8, 4)(torch.randn(5, 8) * 100)
+    assert isinstance(q, law) and q.batch_shape == (5,)
     assert torch.allclose(q.loc.norm(dim=-1), torch.ones(5))
     assert (q.scale >= 1.0).all()
 
@@ -51,5 +52,5 @@ def test_heads_reject_bad_arguments(cls, args, match):
 
 
 def test_manifold_codimension_declared():
-    assert GaussianHead.manifold_codim == 0 and VMFHead.manifold_codim == 1
+    assert GaussianHead.manifold_codim == 0 and VMFHead.manifold_codim == PowerSphericalHead.manifold_codim == 1
     assert FixedKappaVMFHead.takes_fixed_kappa and not VMFHead.takes_fixed_kappa

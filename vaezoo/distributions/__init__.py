@@ -1,12 +1,15 @@
-"""Latent laws: von Mises-Fisher, uniform on the sphere, Bessel functions and registered KLs."""
+"""Latent laws: von Mises-Fisher, Power Spherical, uniform on the sphere, Bessel functions and
+registered KLs."""
 
 from vaezoo.distributions.bessel import bessel_iv_ratio, log_bessel_iv
 from vaezoo.distributions.kl import kl_divergence
+from vaezoo.distributions.power_spherical import PowerSpherical
 from vaezoo.distributions.sphere_uniform import HypersphericalUniform, log_sphere_surface_area
 from vaezoo.distributions.vmf import VonMisesFisher
 
 __all__ = [
     "HypersphericalUniform",
+    "PowerSpherical",
     "VonMisesFisher",
     "bessel_iv_ratio",
     "kl_divergence",

@@ -2,6 +2,7 @@
 
 from torch.distributions import kl_divergence, register_kl
 
+from vaezoo.distributions.power_spherical import PowerSpherical
 from vaezoo.distributions.sphere_uniform import HypersphericalUniform, log_sphere_surface_area
 from vaezoo.distributions.vmf import VonMisesFisher
 
@@ -19,4 +20,12 @@ def kl_vmf_sphere_uniform(q: VonMisesFisher, p: HypersphericalUniform):
     return q.constant_minus_entropy(log_sphere_surface_area(q.dim))
 
 
-__all__ = ["kl_divergence", "kl_vmf_sphere_uniform"]
+@register_kl(PowerSpherical, HypersphericalUniform)
+def kl_power_spherical_sphere_uniform(q: PowerSpherical, p: HypersphericalUniform):
+    """KL(PS(mu, kappa) || U(S^{m-1})) = -H(q) + log Area(S^{m-1}) (De Cao & Aziz 2020, §3), in float64."""
+    if q.dim != p.dim:
+        raise ValueError(f"KL(PowerSpherical || uniform): dimensions differ ({q.dim} vs {p.dim})")
+    return q.constant_minus_entropy(log_sphere_surface_area(q.dim))
+
+
+__all__ = ["kl_divergence", "kl_power_spherical_sphere_uniform", "kl_vmf_sphere_uniform"]

@@ -2,6 +2,6 @@
 
 from vaezoo.latent.base import EUCLIDEAN, SPHERE, LatentHead
 from vaezoo.latent.gaussian import GaussianHead
-from vaezoo.latent.vmf import FixedKappaVMFHead, VMFHead
+from vaezoo.latent.vmf import FixedKappaVMFHead, PowerSphericalHead, VMFHead
 
-__all__ = ["EUCLIDEAN", "SPHERE", "FixedKappaVMFHead", "GaussianHead", "LatentHead", "VMFHead"]
+__all__ = ["EUCLIDEAN", "SPHERE", "FixedKappaVMFHead", "GaussianHead", "LatentHead", "PowerSphericalHead", "VMFHead"]

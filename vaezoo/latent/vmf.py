@@ -1,8 +1,13 @@
-"""von Mises-Fisher posterior heads: learned kappa (S-VAE) and fixed kappa (Xu & Durrett 2018)."""
+"""Posterior heads on the sphere: learned kappa (vMF of the S-VAE, Power Spherical) and fixed
+kappa (vMF of Xu & Durrett 2018)."""
+
+from typing import ClassVar
 
 import torch
 from torch import nn
+from torch.distributions import Distribution
 
+from vaezoo.distributions.power_spherical import PowerSpherical
 from vaezoo.distributions.vmf import VonMisesFisher
 from vaezoo.latent.base import SPHERE, LatentHead
 from vaezoo.nets.mlp import glorot_init
@@ -12,9 +17,9 @@ def _unit(x: torch.Tensor) -> torch.Tensor:
     return x / x.norm(dim=-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
 
 
-class VMFHead(LatentHead):
-    """features -> vMF(mu, kappa), mu = normalised linear map, kappa = softplus(linear) + kappa_min,
-    clipped at kappa_max.
+class LearnedConcentrationHead(LatentHead):
+    """features -> law(mu, kappa) on the sphere, mu = normalised linear map,
+    kappa = softplus(linear) + kappa_min, clipped at kappa_max; ``law`` is set by subclasses.
 
     kappa_min = 1 follows the public S-VAE code (Davidson et al. 2018 leave the parameterisation
     unstated); it keeps the posterior from collapsing to the uniform prior. ``kappa_max`` is the
@@ -24,25 +29,39 @@ class VMFHead(LatentHead):
 
     support = SPHERE
     manifold_codim = 1
+    law: ClassVar[type[Distribution]]
 
     def __init__(self, in_features: int, dim: int, kappa_min: float = 1.0, kappa_max: float | None = None) -> None:
         super().__init__(in_features, dim)
         if dim < 2:
-            raise ValueError(f"VMFHead: dim is the ambient dimension of z and must be >= 2, got {dim}")
+            raise ValueError(f"{type(self).__name__}: dim is the ambient dimension of z and must be >= 2, got {dim}")
         if kappa_min < 0 or (kappa_max is not None and kappa_max <= kappa_min):
-            raise ValueError(f"VMFHead: need 0 <= kappa_min < kappa_max, got kappa_min={kappa_min}, "
+            raise ValueError(f"{type(self).__name__}: need 0 <= kappa_min < kappa_max, got kappa_min={kappa_min}, "
                              f"kappa_max={kappa_max}")
         self.kappa_min, self.kappa_max = kappa_min, kappa_max
         self.loc = nn.Linear(in_features, dim)
         self.raw_scale = nn.Linear(in_features, 1)
         glorot_init(self)
 
-    def forward(self, features: torch.Tensor) -> VonMisesFisher:
+    def forward(self, features: torch.Tensor) -> Distribution:
         kappa = nn.functional.softplus(self.raw_scale(features)) + self.kappa_min
         if self.kappa_max is not None:
             kappa = kappa.clamp(max=self.kappa_max)
         # Valid by construction (unit loc, kappa >= kappa_min): skip the per-step argument checks.
-        return VonMisesFisher(_unit(self.loc(features)), kappa, validate_args=False)
+        return self.law(_unit(self.loc(features)), kappa, validate_args=False)
+
+
+class VMFHead(LearnedConcentrationHead):
+    """von Mises-Fisher posterior with learned kappa (S-VAE, Davidson et al. 2018)."""
+
+    law = VonMisesFisher
+
+
+class PowerSphericalHead(LearnedConcentrationHead):
+    """Power Spherical posterior with learned kappa (De Cao & Aziz 2020): the S-VAE's head with a
+    law that needs neither Bessel functions nor rejection sampling."""
+
+    law = PowerSpherical
 
 
 class FixedKappaVMFHead(LatentHead):
