@@ -105,3 +105,12 @@ def test_slurm_launcher_and_ddp_trainer_compose():
     assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
     assert cfg.hydra.launcher.tasks_per_node == cfg.hydra.launcher.gpus_per_node
     assert cfg.trainer.strategy == "ddp" and cfg.trainer.devices == -1
+
+
+@pytest.mark.parametrize("overrides", [["latent=vmf", "latent.grad_correction=true", "latent.dim=6"],
+                                       ["latent=power_spherical", "latent.dim=6"]])
+def test_sphere_latent_options_train_end_to_end(run_inprocess, overrides):
+    record, out = run_inprocess(overrides)
+    assert all(math.isfinite(v) for v in record["metrics"].values())
+    rows = list(csv.DictReader(open(out / "metrics.csv")))
+    assert any(row.get("train/kappa") for row in rows)

@@ -6,8 +6,8 @@ C_m(kappa) = kappa^{m/2-1} / ((2 pi)^{m/2} I_{m/2-1}(kappa)).
 Sampling is Wood's (1994) rejection sampler for the component w = mu^T z, followed by a
 Householder reflection that maps e_1 onto mu (Davidson et al. 2018, Algorithms 1-3).
 Gradients are pathwise, as in the public S-VAE code: through the Householder reflection for
-mu and through w = h(eps, kappa) for kappa with the accepted eps held fixed (the correction
-term g_cor of Davidson et al., eq. 39, is not added here).
+mu and through w = h(eps, kappa) for kappa with the accepted eps held fixed. The correction
+term g_cor of Davidson et al. (appendix D, eq. 39) is available through ``rsample_with_score``.
 
 Every quantity that involves kappa*(1 - something) or log I - kappa is evaluated in float64
 and written without cancellation, so float32 callers stay accurate up to kappa = 1e5.
@@ -207,10 +207,9 @@ class VonMisesFisher(Distribution):
     def mode(self) -> torch.Tensor:
         return self.loc
 
-    def rsample_with_proposals(
-        self, sample_shape: torch.Size | tuple[int, ...] = ()
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Reparameterised samples [*sample_shape, *batch_shape, m] and proposals per sample."""
+    def _rsample_parts(self, sample_shape: torch.Size | tuple[int, ...]) -> tuple[torch.Tensor, ...]:
+        """z, the accepted c = 2 eps - 1 (no gradient), Wood's b and 1 - w (functions of kappa for
+        that fixed eps), and the proposals per sample."""
         shape = self._extended_shape(torch.Size(sample_shape))
         kappa = self.scale.expand(shape[:-1] + (1,))
         a, b, d = wood_coefficients(kappa, self.dim)
@@ -222,10 +221,34 @@ class VonMisesFisher(Distribution):
         one_minus_w = 2.0 * b * (1.0 + centred) / torch.addcmul(1.0 + b, 1.0 - b, centred, value=-1.0)
         radius = torch.sqrt((one_minus_w * (2.0 - one_minus_w)).clamp_min(torch.finfo(kappa.dtype).tiny))
         rest = tangent_directions(shape, radius)
-        return householder_to(1.0 - one_minus_w, rest, self.loc), proposals.squeeze(-1)
+        return householder_to(1.0 - one_minus_w, rest, self.loc), centred, b, one_minus_w, proposals
+
+    def rsample_with_proposals(
+        self, sample_shape: torch.Size | tuple[int, ...] = ()
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reparameterised samples [*sample_shape, *batch_shape, m] and proposals per sample."""
+        z, _, _, _, proposals = self._rsample_parts(sample_shape)
+        return z, proposals.squeeze(-1)
 
     def rsample(self, sample_shape: torch.Size | tuple[int, ...] = ()) -> torch.Tensor:
-        return self.rsample_with_proposals(sample_shape)[0]
+        return self._rsample_parts(sample_shape)[0]
+
+    def rsample_with_score(
+        self, sample_shape: torch.Size | tuple[int, ...] = ()
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Samples and, per sample, log g(w | kappa) + log |dh/d eps| with the accepted eps held
+        fixed: the score whose gradient in kappa, times f(z), is the correction g_cor of Davidson
+        et al. 2018, appendix D (eqs. 31 and 39; Naesseth et al. 2017). g(w | kappa) is the
+        marginal density of w = mu^T z up to a constant: C_m(kappa) e^{kappa w} (1 - w^2)^{(m-3)/2}.
+        The score has shape [*sample_shape, *batch_shape]; mu gets no correction (eq. 36 ff.)."""
+        z, centred, b, one_minus_w, _ = self._rsample_parts(sample_shape)
+        kappa = self.scale.expand(b.shape)
+        # log C_m(kappa) + kappa w, as (log C_m + kappa) - kappa (1 - w): no cancellation at large kappa.
+        log_g = (log_normalizer_plus_kappa(kappa, self.dim).to(kappa.dtype) - kappa * one_minus_w
+                 + 0.5 * (self.dim - 3) * torch.log(one_minus_w * (2.0 - one_minus_w)))
+        # dh/d eps = -2b / (1 - (1 - b) eps)^2 and 1 - (1 - b) eps = ((1 + b) - (1 - b) c) / 2.
+        log_dh = torch.log(2.0 * b) - 2.0 * torch.log(0.5 * torch.addcmul(1.0 + b, 1.0 - b, centred, value=-1.0))
+        return z, (log_g + log_dh).squeeze(-1)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """log C_m(kappa) + kappa mu^T z, written as (log C_m + kappa) - kappa |z - mu|^2 / 2.

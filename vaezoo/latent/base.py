@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import torch
 from torch import nn
+from torch.distributions import Distribution
 
 EUCLIDEAN = "euclidean"
 SPHERE = "sphere"
@@ -31,3 +33,8 @@ class LatentHead(nn.Module):
                              f"got in_features={in_features}, dim={dim}")
         self.in_features = in_features
         self.dim = dim
+
+    def sample(self, q: Distribution) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One reparameterised z per example and, for samplers whose pathwise gradient is biased,
+        a score whose gradient corrects it (``vaezoo.objectives.score``); None when exact."""
+        return q.rsample(), None

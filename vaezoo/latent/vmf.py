@@ -52,9 +52,22 @@ class LearnedConcentrationHead(LatentHead):
 
 
 class VMFHead(LearnedConcentrationHead):
-    """von Mises-Fisher posterior with learned kappa (S-VAE, Davidson et al. 2018)."""
+    """von Mises-Fisher posterior with learned kappa (S-VAE, Davidson et al. 2018).
+
+    ``grad_correction``: add the correction g_cor of the paper's appendix D (eq. 39) to the
+    pathwise kappa gradient, which makes it exact; the public S-VAE code leaves it out, and so
+    does the default here.
+    """
 
     law = VonMisesFisher
+
+    def __init__(self, in_features: int, dim: int, kappa_min: float = 1.0, kappa_max: float | None = None,
+                 grad_correction: bool = False) -> None:
+        super().__init__(in_features, dim, kappa_min, kappa_max)
+        self.grad_correction = grad_correction
+
+    def sample(self, q: VonMisesFisher) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return q.rsample_with_score() if self.grad_correction else (q.rsample(), None)
 
 
 class PowerSphericalHead(LearnedConcentrationHead):

@@ -21,6 +21,7 @@ from vaezoo.metrics.loglik import ImportanceSampledLogLik
 from vaezoo.models.optimization import ConfiguredOptimization, check_optimization
 from vaezoo.objectives.annealing import KLSchedule
 from vaezoo.objectives.kl import KLTerm
+from vaezoo.objectives.score import with_score_correction
 from vaezoo.priors.base import Prior
 
 
@@ -95,8 +96,11 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
     def elbo_terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Distribution]:
         """Single-sample reconstruction term and KL per example, and q(z|x)."""
         q = self.posterior(x)
-        z = q.rsample()
-        return self.log_likelihood(x, z), self.kl_term(q, self.prior(), z), q
+        z, score = self.latent.sample(q)
+        re = self.log_likelihood(x, z)
+        if score is not None:
+            re = with_score_correction(re, score)
+        return re, self.kl_term(q, self.prior(), z), q
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         x = self.inputs(batch)
