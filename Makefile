@@ -11,7 +11,7 @@ STAMP := .make/installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PYTHON) -m pip install -e ".[dev,slurm]"
+	$(PYTHON) -m pip install -e ".[dev,slurm,graph]"
 	mkdir -p .make && touch $(STAMP)
 
 install: $(STAMP)

@@ -6,17 +6,23 @@ The package sample (first 1,000 training and 200 test images) lets the default c
 with no data root and no network; the fixtures (one per file format) feed the smoke tests.
 Text fixtures are the first lines of each file; where a training file is not distributed with
 the data (Yelp, Yahoo, SNLI sentences), the fixture's training file is cut from another split
-of the same corpus, which is enough to exercise the format.
+of the same corpus, which is enough to exercise the format. The Planetoid fixture is the Cora
+subgraph around node 0 found by breadth-first search, written in the GCN file layout.
 """
 
 from __future__ import annotations
 
 import argparse
+import pickle
+from collections import defaultdict, deque
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 
 from vaezoo.data.idx import read_idx_gz, write_idx_gz
+from vaezoo.data.planetoid import read_edges, read_features
+from vaezoo.data.safe_pickle import load_data_pickle
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,6 +59,36 @@ TEXT_FIXTURES = [  # (source under the data root, fixture under tests/fixtures, 
 ]
 
 
+def write_planetoid_subgraph(source: Path, target: Path, nodes: int, test_nodes: int) -> None:
+    """The first ``nodes`` Cora nodes reached from node 0, the last ``test_nodes`` of them as test nodes."""
+    edges, num_nodes = read_edges(source / "ind.cora.graph")
+    features = read_features(source, "cora", num_nodes).numpy()
+    neighbours = defaultdict(list)
+    for a, b in edges.T.tolist():
+        neighbours[a].append(b)
+    order, seen, queue = [], {0}, deque([0])
+    while queue and len(order) < nodes:
+        node = queue.popleft()
+        order.append(node)
+        for other in neighbours[node]:
+            if other not in seen:
+                seen.add(other)
+                queue.append(other)
+    new_id = {old: new for new, old in enumerate(order)}
+    graph = defaultdict(list, {new_id[a]: [new_id[b] for b in neighbours[a] if b in new_id] for a in order})
+    test_ids = list(range(nodes - test_nodes, nodes))
+    shuffled = np.random.default_rng(0).permutation(test_ids)
+    rows = features[order]
+    target.mkdir(parents=True, exist_ok=True)
+    parts = {"allx": scipy.sparse.csr_matrix(rows[: nodes - test_nodes]), "tx": scipy.sparse.csr_matrix(rows[shuffled]),
+             "x": scipy.sparse.csr_matrix(rows[:10]), "graph": graph}
+    for part, value in parts.items():
+        with open(target / f"ind.cora.{part}", "wb") as handle:
+            pickle.dump(value, handle, protocol=4)
+    (target / "ind.cora.test.index").write_text("".join(f"{i}\n" for i in shuffled))
+    assert load_data_pickle(target / "ind.cora.graph") == graph
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data_root", type=Path)
@@ -66,6 +102,7 @@ def main() -> None:
                             valid=npz["valid"][:40], test=npz["test"][:40])
     for source_name, target_name, count, skip in TEXT_FIXTURES:
         head_lines(data_root / source_name, REPO / "tests" / "fixtures" / target_name, count, skip)
+    write_planetoid_subgraph(data_root / "planetoid", REPO / "tests" / "fixtures" / "planetoid", 160, 40)
 
 
 if __name__ == "__main__":

@@ -61,9 +61,9 @@ def apply_smoke(cfg: DictConfig) -> None:
         cfg.eval.is_samples = min(cfg.eval.is_samples, 4)
         cfg.eval.is_chunk = 4
         cfg.eval.val_is_samples = min(cfg.eval.val_is_samples, 4)
-        cfg.data.subset = 32
-        cfg.data.batch_size = 16
-        cfg.data.eval_batch_size = 16
+        for key, value in (("subset", 32), ("batch_size", 16), ("eval_batch_size", 16)):
+            if key in cfg.data:  # a full-batch graph has none of them
+                cfg.data[key] = value
         if "val_size" in cfg.data:
             cfg.data.val_size = 0.2
         for key in ("valid_size", "test_size"):
@@ -76,12 +76,13 @@ def override_keys(overrides: list[str] | tuple[str, ...]) -> set[str]:
     return {o.lstrip("+~").split("=", 1)[0] for o in overrides}
 
 
-def effective_scale(cfg: DictConfig, overrides: list[str], is_sample_data: bool) -> str:
-    """The honest scale of a run: smoke runs and sample data say so; a "full" protocol whose
-    trainer, data subset or evaluation was overridden becomes "reduced"."""
+def effective_scale(cfg: DictConfig, overrides: list[str], is_proxy_data: bool) -> str:
+    """The honest scale of a run: smoke runs and proxy data (a packaged sample, missing node
+    features) say so; a "full" protocol whose trainer, data subset or evaluation was overridden
+    becomes "reduced"."""
     if cfg.smoke:
         return "smoke"
-    if is_sample_data:
+    if is_proxy_data:
         return "proxy"
     touched = any(k not in NOT_PROTOCOL and any(k == g or k.startswith(g + ".") for g in PROTOCOL_GROUPS)
                   for k in override_keys(overrides))

@@ -32,9 +32,11 @@ def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.Ligh
     if "encoder" not in cfg.model:  # no latent code: the RNN language model baseline
         return instantiate(cfg.model, decoder=instantiate(cfg.model.decoder, **sizes))
     encoder = instantiate(cfg.model.encoder, **sizes)
-    latent = instantiate(cfg.latent)(in_features=encoder.out_features)
-    decoder = instantiate(cfg.model.decoder, **sizes)
-    return instantiate(cfg.model, encoder=encoder, latent=latent, decoder=decoder, prior=instantiate(cfg.prior))
+    parts = {"encoder": encoder, "latent": instantiate(cfg.latent)(in_features=encoder.out_features),
+             "prior": instantiate(cfg.prior)}
+    if "decoder" in cfg.model:  # the graph VAE's inner-product decoder has no configuration
+        parts["decoder"] = instantiate(cfg.model.decoder, **sizes)
+    return instantiate(cfg.model, **parts)
 
 
 def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDataModule | None = None) -> pl.Trainer:
@@ -98,7 +100,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     record = {
         "experiment": cfg.name,
         "paper_rows": list(cfg.paper_rows),
-        "scale": effective_scale(cfg, list(overrides), datamodule.is_sample),
+        "scale": effective_scale(cfg, list(overrides), datamodule.is_proxy),
         "seed": cfg.seed,
         "git_sha": code_version,
         "wall_time_s": round(time.perf_counter() - started, 2),

@@ -106,4 +106,4 @@ def test_embedded_sample_needs_no_root():
     dm = MNISTDataModule(root=None, val_size=200)
     dm.prepare_data()
     dm.setup()
-    assert dm.is_sample and len(dm.splits["train"]) == 800 and len(dm.splits["test"]) == 200
+    assert dm.is_proxy and len(dm.splits["train"]) == 800 and len(dm.splits["test"]) == 200

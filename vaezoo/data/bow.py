@@ -164,7 +164,7 @@ class BagOfWordsDataModule(CorpusDataModule):
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.subset, self.train_subset = subset, train_subset
         self.num_workers, self.download = num_workers, download
-        self.is_sample = False
+        self.is_proxy = False
         self.vocab: list[str] = []
         self.splits: dict[str, _Documents] = {}
 

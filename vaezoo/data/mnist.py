@@ -89,7 +89,7 @@ class MNISTDataModule(pl.LightningDataModule):
         self.subset = subset
         self.num_workers = num_workers
         self.download = download and root is not None
-        self.is_sample = root is None
+        self.is_proxy = root is None
         self.splits: dict[str, TensorDataset] = {}
 
     def prepare_data(self) -> None:

@@ -182,7 +182,7 @@ class TextDataModule(CorpusDataModule):
         self.valid_size, self.test_size = valid_size, test_size
         self.cache_dir = resolve_root(cache_dir)
         self.num_workers, self.download, self.seed = num_workers, download, seed
-        self.is_sample = False
+        self.is_proxy = False
         self.vocab: Vocabulary | None = None
         self.splits: dict[str, datasets.Dataset] = {}
 

@@ -7,20 +7,27 @@ from torch.distributions import Independent, Normal
 from vaezoo.latent.base import EUCLIDEAN, LatentHead
 from vaezoo.nets.mlp import glorot_init
 
+SCALE_LINKS = ("softplus", "exp")
+
 
 class GaussianHead(LatentHead):
-    """features [batch, in_features] -> N(mu, diag(sigma^2)) with sigma = softplus(.)."""
+    """features [batch, in_features] -> N(mu, diag(sigma^2)) with sigma = softplus(.) or, with
+    ``scale_link="exp"``, sigma = exp(.) (the log-sigma output of Kipf & Welling's VGAE code)."""
 
     support = EUCLIDEAN
 
-    def __init__(self, in_features: int, dim: int) -> None:
+    def __init__(self, in_features: int, dim: int, scale_link: str = "softplus") -> None:
         super().__init__(in_features, dim)
+        if scale_link not in SCALE_LINKS:
+            raise ValueError(f"GaussianHead: scale_link={scale_link!r} is not one of {list(SCALE_LINKS)}")
+        self.scale_link = scale_link
         self.loc = nn.Linear(in_features, dim)
         self.raw_scale = nn.Linear(in_features, dim)
         glorot_init(self)
 
     def forward(self, features: torch.Tensor) -> Independent:
-        scale = nn.functional.softplus(self.raw_scale(features)) + 1e-6
+        raw = self.raw_scale(features)
+        scale = (torch.exp(raw) if self.scale_link == "exp" else nn.functional.softplus(raw)) + 1e-6
         # Valid by construction (positive scale): skip the per-step argument checks, which
         # also cost a device synchronisation on GPU.
         return Independent(Normal(self.loc(features), scale, validate_args=False), 1, validate_args=False)
