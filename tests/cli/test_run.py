@@ -83,7 +83,7 @@ def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, 
 def test_scale_of_a_full_experiment_under_overrides(overrides, scale):
     from vaezoo.config import effective_scale
     cfg = compose_config(["+experiment=davidson2018/table1"])
-    assert effective_scale(cfg, ["+experiment=davidson2018/table1", *overrides], is_sample_data=False) == scale
+    assert effective_scale(cfg, ["+experiment=davidson2018/table1", *overrides], is_proxy_data=False) == scale
 
 
 def test_default_job_runs_on_the_embedded_sample(tmp_path):
