@@ -16,39 +16,14 @@ from __future__ import annotations
 import math
 
 import torch
-from torch.distributions import Beta, Distribution, constraints
+from torch.distributions import Beta
 
-from vaezoo.distributions.constraints import unit_sphere
+from vaezoo.distributions.directional import DirectionalDistribution
 from vaezoo.distributions.vmf import householder_to, tangent_directions
 
 
-class PowerSpherical(Distribution):
-    """Power Spherical distribution on S^{m-1} in R^m (same argument shapes as ``VonMisesFisher``).
-
-    Args:
-        loc: mean directions, unit vectors, shape [..., m].
-        scale: concentrations kappa > 0, shape [..., 1].
-    """
-
-    arg_constraints = {"loc": unit_sphere, "scale": constraints.positive}
-    support = unit_sphere
-    has_rsample = True
-
-    def __init__(self, loc: torch.Tensor, scale: torch.Tensor, validate_args: bool | None = None) -> None:
-        if loc.dim() < 1 or loc.shape[-1] < 2:
-            raise ValueError(f"PowerSpherical: loc must have shape [..., m] with m >= 2, got {tuple(loc.shape)}")
-        if scale.dim() < 1 or scale.shape[-1] != 1:
-            raise ValueError(f"PowerSpherical: scale must have shape [..., 1], got {tuple(scale.shape)}")
-        batch_shape = torch.broadcast_shapes(loc.shape[:-1], scale.shape[:-1])
-        self.dim = loc.shape[-1]
-        self.loc = loc.expand(batch_shape + (self.dim,))
-        self.scale = scale.expand(batch_shape + (1,))
-        super().__init__(batch_shape, torch.Size([self.dim]), validate_args)
-
-    def expand(self, batch_shape, _instance=None) -> PowerSpherical:
-        batch_shape = torch.Size(batch_shape)
-        return PowerSpherical(self.loc.expand(batch_shape + (self.dim,)), self.scale.expand(batch_shape + (1,)),
-                              validate_args=False)
+class PowerSpherical(DirectionalDistribution):
+    """Power Spherical distribution on S^{m-1} in R^m (arguments: ``DirectionalDistribution``)."""
 
     @property
     def _beta(self) -> float:
@@ -58,10 +33,6 @@ class PowerSpherical(Distribution):
     def mean(self) -> torch.Tensor:
         """E[z] = mu E[2t - 1] = mu (alpha - beta) / (alpha + beta) = mu kappa / (kappa + m - 1)."""
         return self.loc * (self.scale / (self.scale + (self.dim - 1)))
-
-    @property
-    def mode(self) -> torch.Tensor:
-        return self.loc
 
     def rsample(self, sample_shape: torch.Size | tuple[int, ...] = ()) -> torch.Tensor:
         shape = self._extended_shape(torch.Size(sample_shape))

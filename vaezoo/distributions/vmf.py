@@ -19,10 +19,9 @@ import math
 
 import torch
 from torch.autograd.function import once_differentiable
-from torch.distributions import Distribution, constraints
 
 from vaezoo.distributions.bessel import bessel_iv_ratio, log_bessel_iv, log_bessel_iv_and_ratio
-from vaezoo.distributions.constraints import unit_sphere
+from vaezoo.distributions.directional import DirectionalDistribution
 
 
 def wood_coefficients(kappa: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -169,43 +168,12 @@ def mean_resultant_length(kappa: torch.Tensor, dim: int) -> torch.Tensor:
     return bessel_iv_ratio(0.5 * dim - 1.0, kappa.double()).to(kappa.dtype)
 
 
-class VonMisesFisher(Distribution):
-    """von Mises-Fisher distribution on S^{m-1} in R^m.
-
-    Args:
-        loc: mean directions, unit vectors, shape [..., m].
-        scale: concentrations kappa > 0, shape [..., 1].
-    """
-
-    # Unit norm implies finite, so loc needs no separate real_vector check (which costs more than
-    # the norm on wide batches).
-    arg_constraints = {"loc": unit_sphere, "scale": constraints.positive}
-    support = unit_sphere
-    has_rsample = True
-
-    def __init__(self, loc: torch.Tensor, scale: torch.Tensor, validate_args: bool | None = None) -> None:
-        if loc.dim() < 1 or loc.shape[-1] < 2:
-            raise ValueError(f"VonMisesFisher: loc must have shape [..., m] with m >= 2, got {tuple(loc.shape)}")
-        if scale.dim() < 1 or scale.shape[-1] != 1:
-            raise ValueError(f"VonMisesFisher: scale must have shape [..., 1], got {tuple(scale.shape)}")
-        batch_shape = torch.broadcast_shapes(loc.shape[:-1], scale.shape[:-1])
-        self.dim = loc.shape[-1]
-        self.loc = loc.expand(batch_shape + (self.dim,))
-        self.scale = scale.expand(batch_shape + (1,))
-        super().__init__(batch_shape, torch.Size([self.dim]), validate_args)
-
-    def expand(self, batch_shape, _instance=None) -> VonMisesFisher:
-        batch_shape = torch.Size(batch_shape)
-        return VonMisesFisher(self.loc.expand(batch_shape + (self.dim,)),
-                              self.scale.expand(batch_shape + (1,)), validate_args=False)
+class VonMisesFisher(DirectionalDistribution):
+    """von Mises-Fisher distribution on S^{m-1} in R^m (arguments: ``DirectionalDistribution``)."""
 
     @property
     def mean(self) -> torch.Tensor:
         return mean_resultant_length(self.scale, self.dim) * self.loc
-
-    @property
-    def mode(self) -> torch.Tensor:
-        return self.loc
 
     def _rsample_parts(self, sample_shape: torch.Size | tuple[int, ...]) -> tuple[torch.Tensor, ...]:
         """z, the accepted c = 2 eps - 1 (no gradient), Wood's b and 1 - w (functions of kappa for

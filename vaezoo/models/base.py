@@ -14,8 +14,7 @@ from torch import nn
 from torch.distributions import Distribution
 from torchmetrics import MeanMetric
 
-from vaezoo.distributions.power_spherical import PowerSpherical
-from vaezoo.distributions.vmf import VonMisesFisher
+from vaezoo.distributions.directional import DirectionalDistribution
 from vaezoo.latent.base import LatentHead
 from vaezoo.metrics.loglik import ImportanceSampledLogLik
 from vaezoo.models.optimization import ConfiguredOptimization, check_optimization
@@ -108,7 +107,7 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
         beta = self.kl_weight(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches))
         loss = -(re - beta * kl).mean()
         stats = {"loss": loss, "elbo": (re - kl).mean(), "re": re.mean(), "kl": kl.mean(), "beta": beta}
-        if isinstance(q, VonMisesFisher | PowerSpherical):
+        if isinstance(q, DirectionalDistribution):
             stats["kappa"] = q.scale.mean()
         self._accumulate_epoch_stats(stats, len(x))
         return loss

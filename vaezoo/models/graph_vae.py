@@ -20,8 +20,7 @@ from torch_geometric.nn import InnerProductDecoder
 from torch_geometric.utils import negative_sampling
 from torchmetrics.functional.classification import binary_auroc, binary_average_precision
 
-from vaezoo.distributions.power_spherical import PowerSpherical
-from vaezoo.distributions.vmf import VonMisesFisher
+from vaezoo.distributions.directional import DirectionalDistribution
 from vaezoo.latent.base import LatentHead
 from vaezoo.models.optimization import ConfiguredOptimization, check_optimization
 from vaezoo.nets.gcn import GraphEncoder
@@ -62,7 +61,7 @@ class GraphVAE(ConfiguredOptimization, pl.LightningModule):
         kl = self.kl_term(q, self.prior(), z).mean() / data.num_nodes
         loss = kl - log_likelihood
         stats = {"train/loss": loss, "train/re": log_likelihood, "train/kl": kl}
-        if isinstance(q, VonMisesFisher | PowerSpherical):
+        if isinstance(q, DirectionalDistribution):
             stats["train/kappa"] = q.scale.mean()
         self.log_dict(stats, on_step=False, on_epoch=True, batch_size=1)
         return loss
