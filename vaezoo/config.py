@@ -79,11 +79,14 @@ def override_keys(overrides: list[str] | tuple[str, ...]) -> set[str]:
 def effective_scale(cfg: DictConfig, overrides: list[str], is_proxy_data: bool) -> str:
     """The honest scale of a run: smoke runs and proxy data (a packaged sample, missing node
     features) say so; a "full" protocol whose trainer, data subset or evaluation was overridden
-    becomes "reduced"."""
+    becomes "reduced", except for the keys the experiment lists in ``axes`` (its table's rows and
+    columns, such as the dataset of a per-dataset table)."""
     if cfg.smoke:
         return "smoke"
     if is_proxy_data:
         return "proxy"
-    touched = any(k not in NOT_PROTOCOL and any(k == g or k.startswith(g + ".") for g in PROTOCOL_GROUPS)
+    axes = set(cfg.get("axes") or ())  # the experiment's own rows: choosing one reduces nothing
+    touched = any(k not in NOT_PROTOCOL and k not in axes and any(k == g or k.startswith(g + ".")
+                                                                   for g in PROTOCOL_GROUPS)
                   for k in override_keys(overrides))
     return "reduced" if cfg.scale == "full" and touched else cfg.scale

@@ -86,6 +86,16 @@ def test_scale_of_a_full_experiment_under_overrides(overrides, scale):
     assert effective_scale(cfg, ["+experiment=davidson2018/table1", *overrides], is_proxy_data=False) == scale
 
 
+@pytest.mark.parametrize("overrides,scale", [
+    (["data=citeseer", "latent=vmf", "seed=4"], "full"),      # the table's own rows
+    (["data=citeseer", "model.lr=0.1"], "reduced"),
+])
+def test_choosing_an_experiments_rows_keeps_it_full(overrides, scale):
+    from vaezoo.config import effective_scale
+    cfg = compose_config(["+experiment=davidson2018/table4", *overrides])
+    assert effective_scale(cfg, ["+experiment=davidson2018/table4", *overrides], is_proxy_data=False) == scale
+
+
 def test_default_job_runs_on_the_embedded_sample(tmp_path):
     from vaezoo.tasks import run_task
     overrides = ["smoke=true"]
