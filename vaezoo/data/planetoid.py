@@ -118,27 +118,29 @@ class PlanetoidDataModule(pl.LightningDataModule):
             raise ConfigError(f"data.features={features!r} must be auto, true or false")
         self.name, self.features, self.split_seed, self.download = name, str(features).lower(), split_seed, download
         self.directory = resolve_root(root) / "planetoid"
-        self.use_features = self.features == "true"
         self.is_proxy = False
         self.splits: dict[str, Data] = {}
 
+    def _files(self, parts: tuple[str, ...]) -> list[RemoteFile]:
+        return [_remote(self.name, part) for part in parts]
+
     def prepare_data(self) -> None:
         how = "allow data.download=true with network access (gcn/data of tkipf/gcn), or data.features=false"
-        ensure_files(self.directory, [_remote(self.name, p) for p in STRUCTURE_PARTS], self.download, how)
-        present = all((self.directory / f"ind.{self.name}.{p}").is_file() for p in FEATURE_PARTS)
-        if self.features == "true" or (self.features == "auto" and present):
-            ensure_files(self.directory, [_remote(self.name, p) for p in FEATURE_PARTS], self.download, how)
-            self.use_features = True
-        elif self.features == "auto":
-            log.warning("%s: ind.%s.{x,tx,allx,test.index} incomplete; training without node features "
-                        "(scale: proxy)", self.directory, self.name)
+        ensure_files(self.directory, self._files(STRUCTURE_PARTS), self.download, how)
+        if self.features == "true":
+            ensure_files(self.directory, self._files(FEATURE_PARTS), self.download, how)
 
     def setup(self, stage: str | None = None) -> None:
         if self.splits:
             return
+        present = all((self.directory / r.name).is_file() for r in self._files(FEATURE_PARTS))
+        use_features = self.features == "true" or (self.features == "auto" and present)
+        if self.features == "auto" and not present:
+            log.warning("%s: ind.%s.{x,tx,allx,test.index} incomplete; training without node features "
+                        "(scale: proxy)", self.directory, self.name)
         edges, num_nodes = read_edges(self.directory / f"ind.{self.name}.graph")
-        x = read_features(self.directory, self.name, num_nodes) if self.use_features else None
-        self.is_proxy = not self.use_features
+        x = read_features(self.directory, self.name, num_nodes) if use_features else None
+        self.is_proxy = not use_features
         self.splits = split_edges(Data(x=x, edge_index=edges, num_nodes=num_nodes), self.split_seed)
         counts = {s: int(d.pos_edge_label_index.shape[1]) for s, d in self.splits.items()}
         log.info("%s: %d nodes, %s features, undirected edges %s", self.name, num_nodes,
@@ -146,7 +148,6 @@ class PlanetoidDataModule(pl.LightningDataModule):
 
     def model_kwargs(self) -> dict[str, int]:
         """Sizes the encoder takes from the graph: node count and feature width (0: featureless)."""
-        self.prepare_data()
         self.setup()
         x = self.splits["train"].x
         return {"num_nodes": int(self.splits["train"].num_nodes), "in_features": 0 if x is None else int(x.shape[1])}
