@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from vaezoo.data.corpus import CorpusDataModule
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
-from vaezoo.data.splits import held_out_count, subset_count
+from vaezoo.data.splits import held_out_count, kept_count
 from vaezoo.errors import ConfigError, DataFileError
 
 
@@ -180,9 +180,9 @@ class BagOfWordsDataModule(CorpusDataModule):
         held = len(train) - held_out_count(self.val_size, len(train), "data.val_size", self.directory / "train.feat")
         order = np.random.default_rng(self.split_seed).permutation(len(train))
         rows = {"train": np.sort(order[:held]), "valid": np.sort(order[held:]), "test": np.arange(len(test))}
-        rows = {split: r[: subset_count(self.subset, len(r))] for split, r in rows.items()}
-        rows["train"] = rows["train"][: subset_count(self.train_subset, len(rows["train"]))]
-        self.splits = {split: _Documents(test if split == "test" else train, r) for split, r in rows.items()}
+        self.splits = {split: _Documents(test if split == "test" else train,
+                                         r[: kept_count(split, len(r), self.subset, self.train_subset)])
+                       for split, r in rows.items()}
 
     @property
     def vocab_size(self) -> int:

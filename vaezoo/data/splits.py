@@ -19,3 +19,10 @@ def subset_count(subset: float | None, total: int) -> int:
     if subset is None:
         return total
     return min(total, max(1, int(round(subset * total)) if subset < 1 else int(subset)))
+
+
+def kept_count(split: str, total: int, subset: float | None, train_subset: float | None) -> int:
+    """Examples kept of a split of ``total``: ``subset`` cuts every split (smoke runs),
+    ``train_subset`` the training split only (reduced-scale runs scored on whole evaluation splits)."""
+    kept = subset_count(subset, total)
+    return subset_count(train_subset, kept) if split == "train" else kept

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 from vaezoo.data.batching import BucketBatchSampler, collate_sentences
 from vaezoo.data.corpus import CorpusDataModule
 from vaezoo.data.root import RemoteFile, ensure_files, md5sum, resolve_root
-from vaezoo.data.splits import held_out_count, subset_count
+from vaezoo.data.splits import held_out_count, kept_count
 from vaezoo.data.vocab import BOS, EOS, Vocabulary
 from vaezoo.errors import ConfigError, DataFileError
 
@@ -201,10 +201,7 @@ class TextDataModule(CorpusDataModule):
         for split, data in parsed.items():
             self._log_truncation(split, data)
             encoded = encode(data, self.vocab, self.max_len, self._cache_file(split, digests))
-            kept = subset_count(self.subset, len(encoded))
-            if split == "train":
-                kept = subset_count(self.train_subset, kept)
-            self.splits[split] = encoded.select(range(kept))
+            self.splits[split] = encoded.select(range(kept_count(split, len(encoded), self.subset, self.train_subset)))
         log.info("%s: vocabulary %d (with 4 specials); sentences %s", self.corpus.directory, len(self.vocab),
                  {s: len(d) for s, d in self.splits.items()})
 
