@@ -47,6 +47,12 @@ def _config(run: dict) -> DictConfig:
     return OmegaConf.load(Path(run["path"]) / "config.yaml")
 
 
+def _fig6_series(run: dict) -> tuple[str, float]:
+    """A Figure 6 run's series (setting, "_bow" with the BoW input) and kappa, from its config."""
+    config = _config(run)
+    return config.setting + ("_bow" if config.model.decoder.bow_input else ""), float(config.kappa)
+
+
 def xu2018_fig4(runs: list[dict], metric: str) -> list[Panel]:
     """Figure 4: PTB inputless perplexity of G-VAE against the KL weight and vMF-VAE against kappa.
     Its vMF bars are the model of Figure 6's inputless column (the paper's values agree), so runs
@@ -60,9 +66,9 @@ def xu2018_fig4(runs: list[dict], metric: str) -> list[Panel]:
             keys = _row_keys(run)
             panels[keys["model"]].ours[keys["model"]][float(keys["kl_weight_or_kappa"])] = run["metrics"][metric]
         elif run["experiment"] == "xu2018/fig6":
-            config = _config(run)
-            if config.setting == "inputless" and not config.model.decoder.bow_input:
-                panels["vmf-vae"].ours["vmf-vae"][float(config.kappa)] = run["metrics"][metric]
+            series, kappa = _fig6_series(run)
+            if series == "inputless":
+                panels["vmf-vae"].ours["vmf-vae"][kappa] = run["metrics"][metric]
     for row in read_table("xu2018_fig4"):
         panels[row["model"]].paper[row["model"]][float(row["kl_weight_or_kappa"])] = float(row["ppl"])
     return list(panels.values())
@@ -73,9 +79,8 @@ def xu2018_fig6(runs: list[dict], metric: str) -> list[Panel]:
     panel = Panel("vMF-VAE on PTB, latent 50", "kappa", "test perplexity")
     for run in runs:
         if run["experiment"] == "xu2018/fig6" and metric in run["metrics"]:
-            config = _config(run)
-            series = config.setting + ("_bow" if config.model.decoder.bow_input else "")
-            panel.ours[series][float(config.kappa)] = run["metrics"][metric]
+            series, kappa = _fig6_series(run)
+            panel.ours[series][kappa] = run["metrics"][metric]
     for row in read_table("xu2018_fig6"):
         for series in ("inputless", "inputless_bow", "standard", "standard_bow"):
             panel.paper[series][float(row["kappa"])] = float(row[series])
