@@ -64,6 +64,8 @@ def apply_smoke(cfg: DictConfig) -> None:
         for key, value in (("subset", 32), ("batch_size", 16), ("eval_batch_size", 16)):
             if key in cfg.data:  # a full-batch graph has none of them
                 cfg.data[key] = value
+        if "labelled" in cfg.data:
+            cfg.data.labelled = 10
         if "val_size" in cfg.data:
             cfg.data.val_size = 0.2
         for key in ("valid_size", "test_size"):

@@ -32,8 +32,9 @@ def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.Ligh
     if "encoder" not in cfg.model:  # no latent code: the RNN language model baseline
         return instantiate(cfg.model, decoder=instantiate(cfg.model.decoder, **sizes))
     encoder = instantiate(cfg.model.encoder, **sizes)
-    parts = {"encoder": encoder, "latent": instantiate(cfg.latent)(in_features=encoder.out_features),
-             "prior": instantiate(cfg.prior)}
+    parts = {"encoder": encoder, "latent": instantiate(cfg.latent)(in_features=encoder.out_features)}
+    if "prior" not in cfg.model:  # M1+M2 configures its own top prior p(z2)
+        parts["prior"] = instantiate(cfg.prior)
     if "decoder" in cfg.model:  # the graph VAE's inner-product decoder has no configuration
         parts["decoder"] = instantiate(cfg.model.decoder, **sizes)
     return instantiate(cfg.model, **parts)

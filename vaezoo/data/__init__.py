@@ -2,6 +2,7 @@
 
 from vaezoo.data.bow import BagOfWordsDataModule
 from vaezoo.data.mnist import MNISTDataModule
+from vaezoo.data.semi_supervised import SemiSupervisedMNIST
 from vaezoo.data.text import TextDataModule
 
-__all__ = ["BagOfWordsDataModule", "MNISTDataModule", "TextDataModule"]
+__all__ = ["BagOfWordsDataModule", "MNISTDataModule", "SemiSupervisedMNIST", "TextDataModule"]

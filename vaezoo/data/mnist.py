@@ -43,7 +43,7 @@ def embedded_sample_dir() -> Path:
     return Path(str(resources.files("vaezoo.data") / "sample"))
 
 
-def _dynamic_binarize(batch):
+def dynamic_binarize(batch):
     """Collate, then draw binary pixels from the grey levels: new images at every epoch."""
     x, y = default_collate(batch)
     return torch.bernoulli(x), y
@@ -105,11 +105,12 @@ class MNISTDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.splits:
             return
-        if self.binarization == "fixed":
-            arrays = self._read_fixed()
-        else:
-            arrays = self._read_dynamic()
-        self.splits = {name: TensorDataset(x[: self.subset], y[: self.subset]) for name, (x, y) in arrays.items()}
+        self.splits = {name: TensorDataset(x[: self.subset], y[: self.subset])
+                       for name, (x, y) in self.read_splits().items()}
+
+    def read_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """(images, labels) of train / val / test, whole: grey levels for dynamic training images."""
+        return self._read_fixed() if self.binarization == "fixed" else self._read_dynamic()
 
     def _read_dynamic(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         images = read_idx_gz(self.directory / "train-images-idx3-ubyte.gz")
@@ -144,7 +145,7 @@ class MNISTDataModule(pl.LightningDataModule):
                 for split, a in arrays.items()}
 
     def train_dataloader(self) -> DataLoader:
-        collate = _dynamic_binarize if self.binarization == "dynamic" else None
+        collate = dynamic_binarize if self.binarization == "dynamic" else None
         return DataLoader(self.splits["train"], batch_size=self.batch_size, shuffle=True, drop_last=False,
                           num_workers=self.num_workers, collate_fn=collate)
 

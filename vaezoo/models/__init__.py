@@ -2,8 +2,9 @@
 
 from vaezoo.models.base import VAE
 from vaezoo.models.image_vae import ImageVAE
+from vaezoo.models.m1m2 import StackedM1M2
 from vaezoo.models.nvdm import DocumentVAE
 from vaezoo.models.nvrnn import SentenceVAE
 from vaezoo.models.rnnlm import RNNLanguageModel
 
-__all__ = ["VAE", "DocumentVAE", "ImageVAE", "RNNLanguageModel", "SentenceVAE"]
+__all__ = ["VAE", "DocumentVAE", "ImageVAE", "RNNLanguageModel", "SentenceVAE", "StackedM1M2"]

@@ -1,0 +1,86 @@
+from functools import partial
+
+import pytest
+import torch
+
+from tests.cli.conftest import compose_config
+from vaezoo.latent import GaussianHead, VMFHead
+from vaezoo.models import StackedM1M2
+from vaezoo.nets import MLP
+from vaezoo.priors import SphereUniform, StandardNormal
+from vaezoo.report.compare import paper_row
+
+HEADS = {"gaussian": GaussianHead, "vmf": VMFHead}
+PRIORS = {"gaussian": StandardNormal, "vmf": SphereUniform}
+
+
+def make_model(z1: str = "gaussian", z2: str = "gaussian", alpha: float = 0.1) -> StackedM1M2:
+    torch.manual_seed(0)
+    model = StackedM1M2(MLP(784, [32]), HEADS[z1](32, 4), MLP(4, [32], 784), PRIORS[z2](3),
+                        partial(HEADS[z2], dim=3), partial(HEADS[z1], dim=4), hidden_sizes=[32], alpha=alpha)
+    model.sizes = (20, 180)
+    return model
+
+
+def batch(n: int = 6) -> dict:
+    generator = torch.Generator().manual_seed(1)
+    x = torch.bernoulli(torch.full((2 * n, 784), 0.3), generator=generator)
+    return {"labelled": (x[:n], torch.arange(n) % 10), "unlabelled": (x[n:], torch.zeros(n, dtype=torch.long))}
+
+
+def test_unlabelled_bound_sums_the_labelled_terms_over_classes_with_q_y_and_adds_its_entropy():
+    model = make_model()
+    model.z2_latent.sample = lambda q: (q.mode, None)  # deterministic z2: the two sides see the same code
+    z1, m1 = torch.randn(5, 4), torch.randn(5)
+    bound, logits = model.unlabelled_bound(z1, m1)
+    q_y = logits.softmax(-1)
+    per_class = torch.stack([model.m2_terms(z1, torch.full((5,), k)) for k in range(10)], -1)
+    expected = m1 + (q_y * per_class).sum(-1) - (q_y * q_y.log()).sum(-1)
+    torch.testing.assert_close(bound, expected)
+
+
+def test_alpha_weights_the_summed_cross_entropy_of_the_labelled_images():
+    """Kingma et al. eq. 9 over N: the loss grows by alpha * n_labelled * mean cross-entropy."""
+    losses = {}
+    for alpha in (0.0, 1.0):
+        model = make_model(alpha=alpha)
+        model.log_dict = lambda *args, **kwargs: None
+        torch.manual_seed(2)
+        losses[alpha] = model.training_step(batch(), 0)
+    model = make_model()
+    (x_l, y_l) = batch()["labelled"]
+    torch.manual_seed(2)
+    z1 = model.latent.sample(model.latent(model.encoder(x_l)))[0]
+    cross_entropy = torch.nn.functional.cross_entropy(model.classifier(z1), y_l)
+    torch.testing.assert_close(losses[1.0] - losses[0.0], 20 * cross_entropy)
+
+
+@pytest.mark.parametrize("z1, z2", [("gaussian", "gaussian"), ("vmf", "vmf"), ("vmf", "gaussian")])
+def test_every_parameter_is_trained_end_to_end(z1, z2):
+    model = make_model(z1, z2)
+    model.log_dict = lambda *args, **kwargs: None
+    loss = model.training_step(batch(), 0)
+    loss.backward()
+    assert torch.isfinite(loss)
+    untrained = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not untrained
+
+
+def test_mismatched_z2_posterior_and_prior_are_refused():
+    with pytest.raises(ValueError, match="support"):
+        StackedM1M2(MLP(784, [32]), GaussianHead(32, 4), MLP(4, [32], 784), SphereUniform(3),
+                    partial(GaussianHead, dim=3), partial(GaussianHead, dim=4), hidden_sizes=[32])
+
+
+@pytest.mark.parametrize("overrides, z1_dim, z2_dim, model_name, accuracy", [
+    (["latent=gaussian", "z2_latent=gaussian"], 5, 5, "n+n", "90.0"),
+    (["latent=vmf", "z2_latent=vmf", "z1_dim=10", "z2_dim=10"], 11, 11, "s+s", "96.0"),
+    (["latent=vmf", "z2_latent=gaussian"], 6, 5, "s+n", "93.8"),
+])
+def test_table3_config_picks_the_pair_its_dimensions_and_its_paper_row(overrides, z1_dim, z2_dim, model_name,
+                                                                       accuracy):
+    cfg = compose_config(["+experiment=davidson2018/table3", *overrides])
+    assert (cfg.latent.dim, cfg.model.prior.dim, cfg.model.z2_latent.dim, cfg.model.z1_conditional.dim) == (
+        z1_dim, z2_dim, z2_dim, z1_dim)
+    (reference,) = cfg.paper_rows
+    assert f"model={model_name}" in reference and paper_row(reference)["acc"] == accuracy
