@@ -7,7 +7,8 @@ with no data root and no network; the fixtures (one per file format) feed the sm
 Text fixtures are the first lines of each file; where a training file is not distributed with
 the data (Yelp, Yahoo, SNLI sentences), the fixture's training file is cut from another split
 of the same corpus, which is enough to exercise the format. The Planetoid fixture is the Cora
-subgraph around node 0 found by breadth-first search, written in the GCN file layout.
+subgraph around node 0 found by breadth-first search, written in the GCN file layout; the Frey
+fixture is the first 120 faces.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse
 
+from vaezoo.data.frey import read_frey
 from vaezoo.data.idx import read_idx_gz, write_idx_gz
 from vaezoo.data.planetoid import read_edges, read_features
 from vaezoo.data.safe_pickle import load_data_pickle
@@ -89,6 +91,16 @@ def write_planetoid_subgraph(source: Path, target: Path, nodes: int, test_nodes:
     assert load_data_pickle(target / "ind.cora.graph") == graph
 
 
+def write_frey_subset(source: Path, target: Path, count: int) -> None:
+    """The first ``count`` faces, pickled like the original file (a list holding one uint8 array; a
+    Python 3 pickle, which the restricted unpickler reads alike)."""
+    faces = read_frey(source / "freyfaces.pkl")[:count]
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / "freyfaces.pkl", "wb") as handle:
+        pickle.dump([faces], handle, protocol=4)
+    assert np.array_equal(read_frey(target / "freyfaces.pkl"), faces)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data_root", type=Path)
@@ -103,6 +115,7 @@ def main() -> None:
     for source_name, target_name, count, skip in TEXT_FIXTURES:
         head_lines(data_root / source_name, REPO / "tests" / "fixtures" / target_name, count, skip)
     write_planetoid_subgraph(data_root / "planetoid", REPO / "tests" / "fixtures" / "planetoid", 160, 40)
+    write_frey_subset(data_root / "frey", REPO / "tests" / "fixtures" / "frey", 120)
 
 
 if __name__ == "__main__":

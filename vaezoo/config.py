@@ -30,6 +30,15 @@ def pick(mapping: DictConfig, key: object) -> object:
     return mapping[str(key)]
 
 
+def image_outputs(likelihood: str, pixels: int) -> int:
+    """Decoder outputs of an image model: one per pixel (Bernoulli) or two (discretised logistic)."""
+    from vaezoo.models.image_vae import OUTPUTS_PER_PIXEL
+
+    if likelihood not in OUTPUTS_PER_PIXEL:
+        raise KeyError(f"model.likelihood={likelihood!r} is not one of {sorted(OUTPUTS_PER_PIXEL)}")
+    return OUTPUTS_PER_PIXEL[likelihood] * int(pixels)
+
+
 def wandb_offline() -> bool:
     """W&B runs offline (synced later) unless an API key is configured."""
     return not os.environ.get("WANDB_API_KEY")
@@ -37,7 +46,8 @@ def wandb_offline() -> bool:
 
 def register_resolvers() -> None:
     for name, fn in (("vaezoo.ambient_dim", ambient_dim), ("vaezoo.support", latent_support),
-                     ("vaezoo.pick", pick), ("vaezoo.wandb_offline", wandb_offline)):
+                     ("vaezoo.pick", pick), ("vaezoo.image_outputs", image_outputs),
+                     ("vaezoo.wandb_offline", wandb_offline)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
 

@@ -9,6 +9,7 @@ from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
+from vaezoo.priors.base import MATCHES_POSTERIOR
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def _check_sizes(cfg: DictConfig) -> None:
 def _check_latent_prior(cfg: DictConfig) -> None:
     latent_cls = get_class(cfg.latent._target_)
     prior_cls = get_class(cfg.prior._target_)
-    if latent_cls.support != prior_cls.support:
+    if prior_cls.support not in (latent_cls.support, MATCHES_POSTERIOR):
         raise ConfigError(
             f"latent {latent_cls.__name__} lives in {latent_cls.support} space but prior "
             f"{prior_cls.__name__} in {prior_cls.support} space: their supports differ, so the KL is "

@@ -63,6 +63,8 @@ class MNISTDataModule(pl.LightningDataModule):
         download: fetch missing idx files (md5-checked) when the network allows.
     """
 
+    image_shape = (28, 28)
+
     def __init__(
         self,
         root: str | None,

@@ -92,6 +92,21 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
     def posterior(self, x: torch.Tensor) -> Distribution:
         return self.latent(self.encoder(x))
 
+    def prior_distribution(self) -> Distribution:
+        """p(z); a VampPrior builds it from ``posterior`` at its pseudo-inputs."""
+        return self.prior(encode=self.posterior)
+
+    def setup(self, stage: str) -> None:
+        """A prior initialised from data (VampPrior, ``prior.init=data``) gets the first training
+        inputs here: before a resumed run's checkpoint is restored, so that one wins."""
+        if stage == "fit" and getattr(self.prior, "init", None) == "data":
+            needed, inputs = self.prior.num_pseudo_inputs, []
+            for batch in self.trainer.datamodule.train_dataloader():
+                inputs.append(self.inputs(batch))
+                if sum(len(x) for x in inputs) >= needed:
+                    break
+            self.prior.initialise_from(torch.cat(inputs))
+
     def elbo_terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Distribution]:
         """Single-sample reconstruction term and KL per example, and q(z|x)."""
         q = self.posterior(x)
@@ -99,7 +114,7 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
         re = self.log_likelihood(x, z)
         if score is not None:
             re = with_score_correction(re, score)
-        return re, self.kl_term(q, self.prior(), z), q
+        return re, self.kl_term(q, self.prior_distribution(), z), q
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         x = self.inputs(batch)
@@ -153,13 +168,18 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
     def test_step(self, batch, batch_idx: int) -> None:
         x = self._evaluate(batch, "test")
         if self.hparams.is_samples > 0:
-            self.test_ll.update(self.importance_log_weights(x, self.hparams.is_samples, self.hparams.is_chunk))
+            log_weights = self.importance_log_weights(x, self.hparams.is_samples, self.hparams.is_chunk)
+            self.test_ll.update(log_weights)
             self.log("test/ll", self.test_ll, on_step=False, on_epoch=True, batch_size=len(x))
+            self.log_extra_test_metrics(x, log_weights)
+
+    def log_extra_test_metrics(self, x: torch.Tensor, log_weights: torch.Tensor) -> None:
+        """Metrics derived from the importance weights [samples, batch] (an image model's bits per dim)."""
 
     @torch.no_grad()
     def importance_log_weights(self, x: torch.Tensor, samples: int, chunk: int) -> torch.Tensor:
         """log p(x|z_k) + log p(z_k) - log q(z_k|x), z_k ~ q(z|x): [samples, batch]."""
-        q, p = self.posterior(x), self.prior()
+        q, p = self.posterior(x), self.prior_distribution()
         weights = []
         for start in range(0, samples, chunk):
             z = q.rsample((min(chunk, samples - start),))

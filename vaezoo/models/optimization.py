@@ -5,7 +5,27 @@ from __future__ import annotations
 
 import torch
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+class AdamNormGrad(torch.optim.Adam):
+    """Adam on gradients scaled to unit L2 norm per parameter tensor: the "Adam with normalized
+    gradients" of the VampPrior experiments (Tomczak & Welling 2018's code). No maintained
+    library ships it; it is Adam after one rescaling."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for parameter in group["params"]:
+                if parameter.grad is not None:
+                    parameter.grad.div_(parameter.grad.norm() + 1e-8)
+        super().step()
+        return loss
+
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "adam_normgrad": AdamNormGrad, "sgd": torch.optim.SGD}
 
 
 def check_optimization(optimizer: str, lr_decay: float) -> None:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import ClassVar
 
+import torch
 from torch import nn
 from torch.distributions import Distribution
 
+# The support of a prior built from the model's own posterior (the VampPrior): whatever it is.
+MATCHES_POSTERIOR = "posterior"
+
+Encode = Callable[[torch.Tensor], Distribution]
+
 
 class Prior(nn.Module, ABC):
-    """A prior over z in R^dim; ``forward()`` returns the distribution (batch shape [])."""
+    """A prior over z in R^dim; ``forward()`` returns the distribution (batch shape []).
+
+    ``forward`` receives the model's posterior map x -> q(z|x) as ``encode``; only priors made of
+    posteriors (the VampPrior) use it.
+    """
 
     support: ClassVar[str]
 
@@ -21,5 +32,5 @@ class Prior(nn.Module, ABC):
         self.dim = dim
 
     @abstractmethod
-    def forward(self) -> Distribution:
+    def forward(self, encode: Encode | None = None) -> Distribution:
         """The prior distribution, batch shape [], event shape [dim]."""

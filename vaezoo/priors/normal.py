@@ -4,7 +4,7 @@ import torch
 from torch.distributions import Independent, Normal
 
 from vaezoo.latent.base import EUCLIDEAN
-from vaezoo.priors.base import Prior
+from vaezoo.priors.base import Encode, Prior
 
 
 class StandardNormal(Prior):
@@ -14,5 +14,5 @@ class StandardNormal(Prior):
         super().__init__(dim)
         self.register_buffer("zeros", torch.zeros(dim), persistent=False)
 
-    def forward(self) -> Independent:
+    def forward(self, encode: Encode | None = None) -> Independent:
         return Independent(Normal(self.zeros, torch.ones_like(self.zeros)), 1)

@@ -4,7 +4,7 @@ import torch
 
 from vaezoo.distributions.sphere_uniform import HypersphericalUniform
 from vaezoo.latent.base import SPHERE
-from vaezoo.priors.base import Prior
+from vaezoo.priors.base import Encode, Prior
 
 
 class SphereUniform(Prior):
@@ -16,5 +16,5 @@ class SphereUniform(Prior):
             raise ValueError(f"SphereUniform: dim is the ambient dimension and must be >= 2, got {dim}")
         self.register_buffer("anchor", torch.zeros(()), persistent=False)
 
-    def forward(self) -> HypersphericalUniform:
+    def forward(self, encode: Encode | None = None) -> HypersphericalUniform:
         return HypersphericalUniform(self.dim, dtype=self.anchor.dtype, device=self.anchor.device)
