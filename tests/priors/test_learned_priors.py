@@ -92,3 +92,26 @@ def test_pseudo_inputs_stay_in_the_data_range_and_initialise_from_data():
 def test_vampprior_without_an_encoder_says_what_it_needs():
     with pytest.raises(ValueError, match="encode"):
         VampPrior(2, num_pseudo_inputs=4, input_dim=3)()
+
+
+@pytest.mark.parametrize("family", ["gaussian", "vmf"])
+def test_float32_mixture_log_density_keeps_its_precision_for_sharp_components(family):
+    """The product form of UniformMixture against torch's broadcast MixtureSameFamily in float64."""
+    from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
+
+    from vaezoo.distributions.mixture import UniformMixture
+    from vaezoo.distributions.vmf import VonMisesFisher
+
+    torch.manual_seed(5)
+    loc = torch.randn(50, 8, dtype=torch.float64) * 3
+    if family == "gaussian":
+        make = lambda d: Independent(Normal(loc.to(d), torch.full_like(loc, 0.01).to(d)), 1)  # noqa: E731
+        z = loc[:10] + 0.01 * torch.randn(10, 8, dtype=torch.float64)
+    else:
+        loc = torch.nn.functional.normalize(loc, dim=-1)
+        make = lambda d: VonMisesFisher(loc.to(d), torch.full((50, 1), 5e3, dtype=d))  # noqa: E731
+        z = torch.nn.functional.normalize(loc[:10] + 0.01 * torch.randn(10, 8, dtype=torch.float64), dim=-1)
+    reference = MixtureSameFamily(Categorical(logits=torch.zeros(50, dtype=torch.float64)), make(torch.float64))
+    ours = UniformMixture(make(torch.float32)).log_prob(z.float())
+    assert ours.dtype == torch.float32
+    torch.testing.assert_close(ours.double(), reference.log_prob(z), rtol=1e-6, atol=1e-3)

@@ -8,8 +8,9 @@ from abc import abstractmethod
 
 import torch
 from torch import nn
-from torch.distributions import Categorical, Distribution, Independent, MixtureSameFamily, Normal
+from torch.distributions import Distribution, Independent, Normal
 
+from vaezoo.distributions.mixture import UniformMixture
 from vaezoo.distributions.vmf import VonMisesFisher
 from vaezoo.errors import ConfigError
 from vaezoo.latent.base import EUCLIDEAN, SPHERE
@@ -27,14 +28,13 @@ class _UniformMixture(Prior):
         super().__init__(dim)
         if num_components <= 0:
             raise ConfigError(f"prior.num_components={num_components} must be positive")
-        self.register_buffer("uniform_logits", torch.zeros(num_components), persistent=False)
 
     @abstractmethod
     def components(self) -> Distribution:
         """The K component laws, batch shape [K]."""
 
-    def forward(self, encode: Encode | None = None) -> MixtureSameFamily:
-        return MixtureSameFamily(Categorical(logits=self.uniform_logits), self.components(), validate_args=False)
+    def forward(self, encode: Encode | None = None) -> UniformMixture:
+        return UniformMixture(self.components())
 
 
 class GaussianMixturePrior(_UniformMixture):

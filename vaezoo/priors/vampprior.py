@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.distributions import Categorical, MixtureSameFamily
 
+from vaezoo.distributions.mixture import UniformMixture
 from vaezoo.errors import ConfigError
 from vaezoo.priors.base import MATCHES_POSTERIOR, Encode, Prior
 
@@ -27,7 +27,7 @@ class VampPrior(Prior):
         data_min, data_max: the data range; pseudo-inputs are clipped into it (hardtanh, as the
             original code), so they stay inputs the encoder was trained on.
 
-    log p(z) is a logsumexp over the K components minus log K (``MixtureSameFamily``); the KL
+    log p(z) is a logsumexp over the K components minus log K (``UniformMixture``); the KL
     to it has no closed form, so ``vaezoo.objectives.KLTerm`` estimates it by Monte Carlo.
     """
 
@@ -47,7 +47,6 @@ class VampPrior(Prior):
         self.init, self.init_std = init, init_std
         self.data_min, self.data_max = data_min, data_max
         self.raw_inputs = nn.Parameter(torch.empty(num_pseudo_inputs, input_dim).normal_(init_mean, init_std))
-        self.register_buffer("uniform_logits", torch.zeros(num_pseudo_inputs), persistent=False)
 
     @property
     def num_pseudo_inputs(self) -> int:
@@ -66,8 +65,7 @@ class VampPrior(Prior):
         chosen = inputs[: self.num_pseudo_inputs].reshape(self.raw_inputs.shape).to(self.raw_inputs)
         self.raw_inputs.copy_(chosen + self.init_std * torch.randn_like(chosen))
 
-    def forward(self, encode: Encode | None = None) -> MixtureSameFamily:
+    def forward(self, encode: Encode | None = None) -> UniformMixture:
         if encode is None:
             raise ValueError("VampPrior is built from the model's posterior: call it with encode=<x -> q(z|x)>")
-        components = encode(self.pseudo_inputs())
-        return MixtureSameFamily(Categorical(logits=self.uniform_logits), components, validate_args=False)
+        return UniformMixture(encode(self.pseudo_inputs()))
