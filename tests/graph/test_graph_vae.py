@@ -35,3 +35,4 @@ def test_featureless_encoder_learns_one_input_per_node():
     assert out.shape == (n, 4) and encoder.first.weight.shape == (n, 4)
     out.sum().backward()
     assert encoder.first.weight.grad.abs().sum() > 0
+
