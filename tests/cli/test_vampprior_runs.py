@@ -12,8 +12,8 @@ def test_frey_run_reports_bits_per_dim_and_writes_image_grids(run_inprocess):
     metrics = record["metrics"]
     assert math.isclose(metrics["test/bpd"] * 560 * math.log(2), metrics["test/nll"], rel_tol=1e-9)
     assert metrics["test/nll"] == -metrics["test/ll"]
-    assert record["paper_rows"] == ["vamp_report_tables.csv:table=1,prior=vampprior,latent=40"]
-    grids = {p.name.split("_epoch")[0]: p for p in (out / "images").glob("*.png")}
+    assert record["paper_rows"] == ["vamp_report_tables.csv:table=1,prior=vampprior,posterior=gaussian,latent=40"]
+    grids = {p.stem.rsplit("_", 1)[0]: p for p in (out / "images").glob("*_tested.png")}
     assert set(grids) == {"samples", "reconstructions", "pseudo_inputs"}
     pseudo = np.asarray(Image.open(grids["pseudo_inputs"]))
     assert pseudo.shape == (3 * 29 + 1, 6 * 21 + 1)  # 16 tiles of 28 x 20 in six columns, one pixel apart

@@ -28,14 +28,14 @@ def tile(images: torch.Tensor, shape: tuple[int, int], columns: int | None = Non
 
 class ImageGrids(pl.Callback):
     """Writes ``<run>/images/{samples,reconstructions,pseudo_inputs}_epoch<E>.png`` every
-    ``every_n_epochs`` epochs and after training.
+    ``every_n_epochs`` epochs and ``..._tested.png`` for the model the test scores.
 
     Samples are E[x|z] at z ~ p(z); reconstructions put each of the first validation images beside
     E[x|z] at its posterior mode; pseudo-inputs are drawn when the prior has
     them. Needs an ``ImageVAE`` and a DataModule with ``image_shape``.
 
     Args:
-        every_n_epochs: period of the intermediate grids (0: only after training).
+        every_n_epochs: period of the intermediate grids (0: only the tested model's).
         count: images per grid.
     """
 
@@ -47,8 +47,9 @@ class ImageGrids(pl.Callback):
         if self.every_n_epochs and not trainer.sanity_checking and (epoch + 1) % self.every_n_epochs == 0:
             self.write(trainer, module, f"epoch{epoch + 1}")
 
-    def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-        self.write(trainer, module, f"epoch{trainer.current_epoch}")
+    def on_test_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        """The tested model (the best checkpoint), like the reported numbers."""
+        self.write(trainer, module, "tested")
 
     @torch.no_grad()
     def write(self, trainer: pl.Trainer, module: pl.LightningModule, tag: str) -> None:

@@ -97,8 +97,8 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
         return self.prior(encode=self.posterior)
 
     def setup(self, stage: str) -> None:
-        """A prior initialised from data (VampPrior, ``prior.init=data``) gets the first training
-        inputs here: before a resumed run's checkpoint is restored, so that one wins."""
+        """A prior initialised from data (VampPrior, ``prior.init=data``) gets training inputs (the
+        first shuffled batches) here: before a resumed run's checkpoint is restored, so that one wins."""
         if stage == "fit" and getattr(self.prior, "init", None) == "data":
             needed, inputs = self.prior.num_pseudo_inputs, []
             for batch in self.trainer.datamodule.train_dataloader():
@@ -112,9 +112,13 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
         q = self.posterior(x)
         z, score = self.latent.sample(q)
         re = self.log_likelihood(x, z)
-        if score is not None:
+        p = self.prior_distribution()
+        kl = self.kl_term(q, p, z)
+        if score is not None:  # every term that reads z gets the sampler's correction
             re = with_score_correction(re, score)
-        return re, self.kl_term(q, self.prior_distribution(), z), q
+            if self.kl_term.method(q, p) == "monte_carlo":
+                kl = with_score_correction(kl, score)
+        return re, kl, q
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         x = self.inputs(batch)

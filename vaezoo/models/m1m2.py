@@ -9,10 +9,11 @@ q(z1|x), q(y|z1), q(z2|z1, y). With z1 ~ q(z1|x) the per-image bounds are
     L(x, y) = log p(x|z1) + H[q(z1|x)] + log p(z1|z2, y) - KL(q(z2|z1,y) || p(z2)) + log p(y)
     U(x)    = log p(x|z1) + H[q(z1|x)] + sum_y q(y|z1) [M2 terms of y] + H[q(y|z1)]
 
-(Kingma et al. eqs. 6-7, the sum over y enumerated). Their eq. 9 adds alpha * sum over labelled
-images of -log q(y|z1), with alpha = c * N for N training images; ``alpha`` is that c (the paper
-"chose [it] between [0.1, 1.0]"). The objective is eq. 9 divided by N, estimated from one
-labelled and one unlabelled batch per step.
+(Kingma et al. eqs. 6-7, the sum over y enumerated). Their eq. 9 adds alpha times the mean over
+labelled images of -log q(y|z1), with alpha = c * N for N training images (their code: a weight
+alpha N / N_l on each labelled image's term); ``alpha`` is that c (the paper "chose [it] between
+[0.1, 1.0]"). The objective is eq. 9 divided by N, (N_l E_l[L] + N_u E_u[U]) / N - c E_l[log q(y|z1)],
+estimated from one labelled and one unlabelled batch per step.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class StackedM1M2(ConfiguredOptimization, pl.LightningModule):
         hidden_sizes, activation: the MLPs of M2 (q(y|z1), q(z2|z1,y), p(z1|z2,y)); F.2: one
             hidden layer of 500 ReLU units, like M1's.
         num_classes: classes of y.
-        alpha: classification weight c of alpha = c * N (Kingma et al. 2014, eq. 9).
+        alpha: classification weight c of alpha = c * N (Kingma et al. 2014, eq. 9): the weight of
+            the mean labelled cross-entropy in the per-image objective.
         optimizer, lr, lr_decay, gradient_clip_norm: as ``vaezoo.models.VAE`` (the paper: Adam 1e-3).
     """
 
@@ -119,13 +121,15 @@ class StackedM1M2(ConfiguredOptimization, pl.LightningModule):
         bound_l = m1_l + self.m2_terms(z1_l, y_l)
         _, z1_u, m1_u, score_u = self.m1_terms(x_u)
         bound_u, _ = self.unlabelled_bound(z1_u, m1_u)
-        if score_l is not None:
+        cross_entropy = nn.functional.cross_entropy(self.classifier(z1_l), y_l, reduction="none")
+        if score_l is not None:  # every term that reads z1 gets the sampler's correction
             bound_l, bound_u = with_score_correction(bound_l, score_l), with_score_correction(bound_u, score_u)
-        cross_entropy = nn.functional.cross_entropy(self.classifier(z1_l), y_l)
+            cross_entropy = with_score_correction(cross_entropy, score_l)
         loss = -(n_labelled * bound_l.mean() + n_unlabelled * bound_u.mean()) / total \
-            + self.hparams.alpha * n_labelled * cross_entropy
+            + self.hparams.alpha * cross_entropy.mean()
         self.log_dict({"train/loss": loss, "train/elbo_labelled": bound_l.mean(), "train/elbo": bound_u.mean(),
-                       "train/cross_entropy": cross_entropy}, on_step=False, on_epoch=True, batch_size=len(x_u))
+                       "train/cross_entropy": cross_entropy.mean()}, on_step=False, on_epoch=True,
+                      batch_size=len(x_u))
         return loss
 
     def _evaluate(self, batch, stage: str) -> None:

@@ -21,9 +21,12 @@ class VampPrior(Prior):
         dim: length of z.
         num_pseudo_inputs: K.
         input_dim: length of a (flattened) input x, and so of a pseudo-input.
-        init: "random": N(init_mean, init_std) entries, as the original code (0.05, 0.01);
-            "data": the first K training inputs plus N(0, init_std) noise (its
-            ``--use_training_data_init``; the model calls ``initialise_from``).
+        init: "random": N(init_mean, init_std) entries, N(0.05, 0.01) as the original code
+            (some versions of it default to a mean of -0.05, which the clipping below would pin
+            at 0 with no gradient); "data": K training inputs plus N(0, init_std) noise (its
+            ``--use_training_data_init``; the model calls ``initialise_from``), moved inside the
+            data range by init_std so that binary pixels do not start where the clipping has no
+            gradient (the original code leaves about half of them there).
         data_min, data_max: the data range; pseudo-inputs are clipped into it (hardtanh, as the
             original code), so they stay inputs the encoder was trained on.
 
@@ -58,12 +61,13 @@ class VampPrior(Prior):
 
     @torch.no_grad()
     def initialise_from(self, inputs: torch.Tensor) -> None:
-        """Set u_k to the first K of ``inputs`` [n, input_dim] plus N(0, init_std) noise."""
+        """Set u_k to the first K of ``inputs`` [n, input_dim] plus N(0, init_std) noise, inside the range."""
         if len(inputs) < self.num_pseudo_inputs:
             raise ConfigError(f"prior.init=data needs {self.num_pseudo_inputs} training inputs, the training "
                               f"split has {len(inputs)}; lower prior.num_pseudo_inputs or use prior.init=random")
         chosen = inputs[: self.num_pseudo_inputs].reshape(self.raw_inputs.shape).to(self.raw_inputs)
-        self.raw_inputs.copy_(chosen + self.init_std * torch.randn_like(chosen))
+        noisy = chosen + self.init_std * torch.randn_like(chosen)
+        self.raw_inputs.copy_(noisy.clamp(self.data_min + self.init_std, self.data_max - self.init_std))
 
     def forward(self, encode: Encode | None = None) -> UniformMixture:
         if encode is None:
