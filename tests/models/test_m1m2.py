@@ -52,7 +52,7 @@ def test_alpha_weights_the_mean_cross_entropy_of_the_labelled_images():
     torch.manual_seed(2)
     z1 = model.latent.sample(model.latent(model.encoder(x_l)))[0]
     cross_entropy = torch.nn.functional.cross_entropy(model.classifier(z1), y_l)
-    torch.testing.assert_close(losses[1.0] - losses[0.0], cross_entropy)
+    torch.testing.assert_close(losses[1.0] - losses[0.0], cross_entropy, rtol=0, atol=1e-4)  # float32 losses ~ 500
 
 
 @pytest.mark.parametrize("z1, z2", [("gaussian", "gaussian"), ("vmf", "vmf"), ("vmf", "gaussian")])
