@@ -52,3 +52,33 @@ def test_validation_perplexities_follow_their_definitions(fixtures_dir):
     tokens = sum(batch[0].sum().item() for batch in dm.val_dataloader())
     assert metrics["val/ppl_corpus"] == pytest.approx(math.exp(-metrics["val/elbo"] * 40 / tokens), rel=1e-4)
     assert metrics["val/ppl"] > 1.0
+
+
+
+class ChangedParameters(pl.Callback):
+    """The top-level modules whose parameters each training epoch changed."""
+
+    def __init__(self) -> None:
+        self.per_epoch: list[set[str]] = []
+
+    def on_train_epoch_start(self, trainer, module) -> None:
+        self.before = {name: p.detach().clone() for name, p in module.named_parameters()}
+
+    def on_train_epoch_end(self, trainer, module) -> None:
+        self.per_epoch.append({name.split(".")[0] for name, p in module.named_parameters()
+                               if not torch.equal(p.detach(), self.before[name])})
+
+
+def test_alternating_updates_train_the_decoder_then_the_encoder(fixtures_dir):
+    """Miao et al.'s protocol: with alternate_epochs=1, epoch 0 moves only the decoder, epoch 1 only the encoder."""
+    torch.manual_seed(0)
+    datamodule = BagOfWordsDataModule(str(fixtures_dir), "20ng", batch_size=32, val_size=20, download=False)
+    datamodule.prepare_data()
+    datamodule.setup()
+    encoder = BagOfWordsEncoder(datamodule.vocab_size, (16,))
+    model = DocumentVAE(encoder, FixedKappaVMFHead(16, 5, 50.0), MultinomialDecoder(datamodule.vocab_size, 5, (16,)),
+                        SphereUniform(5), is_samples=0, alternate_epochs=1)
+    changed = ChangedParameters()
+    pl.Trainer(max_epochs=3, limit_train_batches=3, limit_val_batches=0, logger=False, enable_checkpointing=False,
+               enable_progress_bar=False, enable_model_summary=False, callbacks=[changed]).fit(model, datamodule)
+    assert changed.per_epoch == [{"decoder"}, {"encoder", "latent"}, {"decoder"}]
