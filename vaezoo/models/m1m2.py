@@ -136,9 +136,9 @@ class StackedM1M2(ConfiguredOptimization, pl.LightningModule):
         """U(x) (the bound on log p(x) with y unobserved) and the accuracy of argmax q(y|z1) at the
         mode of q(z1|x), in percent like the paper's Table 3."""
         x, y = batch
-        _, z1, m1, _ = self.m1_terms(x)
+        q1, z1, m1, _ = self.m1_terms(x)
         bound, _ = self.unlabelled_bound(z1, m1)
-        correct = (self.classifier(self.latent(self.encoder(x)).mode).argmax(-1) == y).float() * 100.0
+        correct = (self.classifier(q1.mode).argmax(-1) == y).float() * 100.0
         for name, value in (("elbo", bound), ("acc", correct)):
             metric = self.metrics[f"{stage}_{name}"]
             metric.update(value)
