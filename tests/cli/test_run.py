@@ -34,7 +34,8 @@ def test_davidson_table1_maps_manifold_dimension_to_the_length_of_z():
 def test_results_json_holds_test_and_selected_validation_metrics_with_paper_signs(run_inprocess):
     record, out = run_inprocess(["+experiment=davidson2018/table1", "latent=vmf", "paper_d=2"])
     m = record["metrics"]
-    assert set(m) == {"test/ll", "test/nll", "test/elbo", "test/re", "test/kl", "val/elbo", "val/re", "val/kl", "val/ll"}
+    assert set(m) == {"test/ll", "test/nll", "test/elbo", "test/re", "test/kl",
+                      "val/elbo", "val/re", "val/kl", "val/ll"}
     assert m["test/nll"] == -m["test/ll"]
     assert m["val/elbo"] < 0 and m["val/kl"] > 0
     assert math.isclose(m["val/elbo"], m["val/re"] - m["val/kl"], rel_tol=1e-5)
