@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from vaezoo.nets.mlp import glorot_init
+from vaezoo.nets.mlp import glorot_init, stacked_layers
 
 
 class GatedDense(nn.Module):
@@ -34,14 +34,7 @@ class GatedMLP(nn.Sequential):
     """
 
     def __init__(self, in_features: int, hidden_sizes: Sequence[int], out_features: int | None = None) -> None:
-        layers: list[nn.Module] = []
-        width = in_features
-        for hidden in hidden_sizes:
-            layers.append(GatedDense(width, hidden))
-            width = hidden
-        if out_features is not None:
-            layers.append(nn.Linear(width, out_features))
-            width = out_features
+        layers, width = stacked_layers(in_features, hidden_sizes, out_features, lambda i, o: [GatedDense(i, o)])
         super().__init__(*layers)
         self.in_features = in_features
         self.out_features = width

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from torch import nn
 
@@ -15,6 +15,21 @@ def glorot_init(module: nn.Module) -> None:
         if isinstance(layer, nn.Linear):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
+
+
+def stacked_layers(in_features: int, hidden_sizes: Sequence[int], out_features: int | None,
+                   hidden_layer: Callable[[int, int], list[nn.Module]]) -> tuple[list[nn.Module], int]:
+    """``hidden_layer(width_in, width_out)`` for every hidden size, then an optional linear output
+    layer; returns the layers and the final width."""
+    layers: list[nn.Module] = []
+    width = in_features
+    for hidden in hidden_sizes:
+        layers += hidden_layer(width, hidden)
+        width = hidden
+    if out_features is not None:
+        layers.append(nn.Linear(width, out_features))
+        width = out_features
+    return layers, width
 
 
 class MLP(nn.Sequential):
@@ -37,14 +52,8 @@ class MLP(nn.Sequential):
     ) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"MLP: activation={activation!r} is not one of {sorted(ACTIVATIONS)}")
-        layers: list[nn.Module] = []
-        width = in_features
-        for hidden in hidden_sizes:
-            layers += [nn.Linear(width, hidden), ACTIVATIONS[activation]()]
-            width = hidden
-        if out_features is not None:
-            layers.append(nn.Linear(width, out_features))
-            width = out_features
+        layers, width = stacked_layers(in_features, hidden_sizes, out_features,
+                                       lambda i, o: [nn.Linear(i, o), ACTIVATIONS[activation]()])
         super().__init__(*layers)
         self.in_features = in_features
         self.out_features = width
