@@ -79,8 +79,23 @@ def _check_latent_prior(cfg: DictConfig) -> None:
         raise ConfigError(f"latent.dim={cfg.latent.dim}: a sphere latent needs the ambient dimension m >= 2")
 
 
+# Priors built from the model's posterior at pseudo-inputs need an encoder of flat image vectors.
+PSEUDO_INPUT_PRIORS = ("vaezoo.priors.VampPrior",)
+IMAGE_MODELS = ("vaezoo.models.ImageVAE",)
+
+
+def _check_prior_fits_model(cfg: DictConfig) -> None:
+    """Checked before resolving: a VampPrior's interpolations need the image encoder's keys."""
+    prior, model = cfg.get("prior") or {}, cfg.get("model") or {}
+    if prior.get("_target_") in PSEUDO_INPUT_PRIORS and model.get("_target_") not in IMAGE_MODELS:
+        raise ConfigError(f"prior={prior.get('_target_')} passes pseudo-inputs through the model's encoder, which "
+                          f"must read images (model=image_vae or model=vamp_vae); model={model.get('_target_')} "
+                          "does not: pick a prior that reads no inputs (normal, sphere_uniform, mog, vmf_mixture)")
+
+
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError naming the key, the value and what is accepted."""
+    _check_prior_fits_model(cfg)
     try:
         OmegaConf.resolve(cfg)
     except Exception as err:  # interpolation errors carry the key in their message

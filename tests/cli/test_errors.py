@@ -36,6 +36,7 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["latent=vmf_fixed"], r"needs a positive fixed concentration: set kappa=<number>"),
     (["latent=gaussian", "prior=sphere_uniform"], r"supports differ"),
     (["latent=vmf", "prior=normal"], r"latent VMFHead lives in sphere space but prior StandardNormal"),
+    (["model=graph_vae", "data=cora", "prior=vampprior"], r"passes pseudo-inputs through the model's encoder"),
     (["model.kl_warmup_epochs=-1"], r"model.kl_warmup_epochs=-1: must be a number >= 0"),
     (["model.lr=0"], r"model.lr=0: must be a positive number"),
     (["scale=huge"], r"scale='huge' is not one of"),
