@@ -15,6 +15,7 @@ from __future__ import annotations
 import lightning.pytorch as pl
 import torch
 from torch import nn
+from torch.distributions import Distribution
 from torch_geometric.data import Data
 from torch_geometric.nn import InnerProductDecoder
 from torch_geometric.utils import negative_sampling
@@ -48,17 +49,28 @@ class GraphVAE(ConfiguredOptimization, pl.LightningModule):
         self.decoder = InnerProductDecoder()
         self.kl_term = KLTerm()
 
+    @staticmethod
+    def scored_pairs(positive: torch.Tensor, negative: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Node pairs [2, P + N] and their edge labels (1 for the positives, then 0)."""
+        labels = torch.cat([torch.ones(positive.shape[1]), torch.zeros(negative.shape[1])]).to(positive.device)
+        return torch.cat([positive, negative], dim=1), labels
+
+    def bound_terms(self, q: Distribution, z: torch.Tensor, pairs: torch.Tensor, labels: torch.Tensor,
+                    num_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The objective's two terms at code z: mean log-likelihood of the pairs' labels and the mean
+        KL per node divided by the node count."""
+        logits = self.decoder(z, pairs, sigmoid=False)
+        log_likelihood = -nn.functional.binary_cross_entropy_with_logits(logits, labels.to(logits))
+        return log_likelihood, self.kl_term(q, self.prior(), z).mean() / num_nodes
+
     def training_step(self, data: Data, batch_idx: int) -> torch.Tensor:
         q = self.latent(self.encoder(data))
         z, score = self.latent.sample(q)
         positive = data.pos_edge_label_index
         negative = negative_sampling(data.edge_index, num_nodes=data.num_nodes, num_neg_samples=positive.shape[1])
-        logits = self.decoder(z, torch.cat([positive, negative], dim=1), sigmoid=False)
-        labels = torch.cat([torch.ones(positive.shape[1]), torch.zeros(negative.shape[1])]).to(logits)
-        log_likelihood = -nn.functional.binary_cross_entropy_with_logits(logits, labels)
+        log_likelihood, kl = self.bound_terms(q, z, *self.scored_pairs(positive, negative), data.num_nodes)
         if score is not None:
             log_likelihood = with_score_correction(log_likelihood, score.sum())
-        kl = self.kl_term(q, self.prior(), z).mean() / data.num_nodes
         loss = kl - log_likelihood
         stats = {"train/loss": loss, "train/re": log_likelihood, "train/kl": kl}
         if isinstance(q, DirectionalDistribution):
@@ -71,16 +83,12 @@ class GraphVAE(ConfiguredOptimization, pl.LightningModule):
         AUC and AP at the posterior modes, and the training objective's ELBO on the held-out pairs
         at one posterior sample (the default checkpoint criterion, ``val/elbo``)."""
         q = self.latent(self.encoder(data))
-        pairs = torch.cat([data.pos_edge_label_index, data.neg_edge_label_index], dim=1)
-        labels = torch.cat([torch.ones(data.pos_edge_label_index.shape[1]),
-                            torch.zeros(data.neg_edge_label_index.shape[1])]).to(q.mode)
+        pairs, labels = self.scored_pairs(data.pos_edge_label_index, data.neg_edge_label_index)
         probabilities = self.decoder(q.mode, pairs, sigmoid=True)
-        z = q.sample()
-        log_likelihood = -nn.functional.binary_cross_entropy_with_logits(self.decoder(z, pairs, sigmoid=False), labels)
-        elbo = log_likelihood - self.kl_term(q, self.prior(), z).mean() / data.num_nodes
+        log_likelihood, kl = self.bound_terms(q, q.sample(), pairs, labels, data.num_nodes)
         self.log_dict({f"{stage}/auc": 100.0 * binary_auroc(probabilities, labels.long()),
                        f"{stage}/ap": 100.0 * binary_average_precision(probabilities, labels.long()),
-                       f"{stage}/elbo": elbo}, batch_size=1)
+                       f"{stage}/elbo": log_likelihood - kl}, batch_size=1)
 
     def validation_step(self, data: Data, batch_idx: int) -> None:
         self._evaluate(data, "val")
