@@ -20,6 +20,11 @@ OUTPUTS_PER_PIXEL = {"bernoulli": 1, "discretized_logistic": 2}
 LOG_SCALE_RANGE = (-4.5, 0.0)
 
 
+def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """log p(x | logits) of binary pixels, summed over the last axis; x broadcasts to logits."""
+    return -binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+
+
 class ImageVAE(VAE):
     """x [batch, pixels] in [0, 1]. The decoder returns, per pixel, Bernoulli logits
     ("bernoulli", x binary) or a location and a log-scale ("discretized_logistic": 2 x pixels
@@ -40,18 +45,23 @@ class ImageVAE(VAE):
     def inputs(self, batch) -> torch.Tensor:
         return batch[0].flatten(1)
 
-    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    def decode(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Per-pixel logits (Bernoulli) or location logits, and the logistic log-scale (None for Bernoulli)."""
         output = self.decoder(z)
         if self.likelihood == "bernoulli":
-            return -binary_cross_entropy_with_logits(output, x.expand_as(output), reduction="none").sum(-1)
+            return output, None
         location, raw_log_scale = output.chunk(2, dim=-1)
-        log_scale = nn.functional.hardtanh(raw_log_scale, *LOG_SCALE_RANGE)
-        return discretized_logistic_log_prob(x, torch.sigmoid(location), log_scale).sum(-1)
+        return location, nn.functional.hardtanh(raw_log_scale, *LOG_SCALE_RANGE)
+
+    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        logits, log_scale = self.decode(z)
+        if log_scale is None:
+            return bernoulli_log_likelihood(logits, x)
+        return discretized_logistic_log_prob(x, torch.sigmoid(logits), log_scale).sum(-1)
 
     def mean_image(self, z: torch.Tensor) -> torch.Tensor:
         """E[x|z] for pictures: Bernoulli means, or the logistic locations."""
-        output = self.decoder(z)
-        return torch.sigmoid(output if self.likelihood == "bernoulli" else output.chunk(2, dim=-1)[0])
+        return torch.sigmoid(self.decode(z)[0])
 
     def log_extra_test_metrics(self, x: torch.Tensor, log_weights: torch.Tensor) -> None:
         self.test_nll.update(log_weights)

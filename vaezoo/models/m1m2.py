@@ -28,6 +28,7 @@ from torch.distributions import Distribution
 from torchmetrics import MeanMetric
 
 from vaezoo.latent.base import LatentHead
+from vaezoo.models.image_vae import bernoulli_log_likelihood
 from vaezoo.models.optimization import ConfiguredOptimization, check_optimization
 from vaezoo.nets.mlp import MLP
 from vaezoo.objectives.kl import KLTerm
@@ -89,8 +90,7 @@ class StackedM1M2(ConfiguredOptimization, pl.LightningModule):
         """q(z1|x), a sample z1, log p(x|z1) + H[q(z1|x)] and the sampler's score (or None)."""
         q1 = self.latent(self.encoder(x))
         z1, score = self.latent.sample(q1)
-        log_px = -nn.functional.binary_cross_entropy_with_logits(self.decoder(z1), x, reduction="none").sum(-1)
-        return q1, z1, log_px + q1.entropy(), score
+        return q1, z1, bernoulli_log_likelihood(self.decoder(z1), x) + q1.entropy(), score
 
     def m2_terms(self, z1: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """log p(z1|z2,y) - KL(q(z2|z1,y) || p(z2)) + log p(y) for labels y, one z2 sample; the
