@@ -69,10 +69,10 @@ class FreyFacesDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.splits:
             return
-        faces = torch.from_numpy((read_frey(self.directory / FREY_FILE.name).astype(np.float32) + 0.5) / 256.0)
-        where = self.directory / FREY_FILE.name
-        n_test = held_out_count(self.test_size, len(faces), "data.test_size", where)
-        n_val = held_out_count(self.val_size, len(faces) - n_test, "data.val_size", where)
+        path = self.directory / FREY_FILE.name
+        faces = torch.from_numpy((read_frey(path).astype(np.float32) + 0.5) / 256.0)
+        n_test = held_out_count(self.test_size, len(faces), "data.test_size", path)
+        n_val = held_out_count(self.val_size, len(faces) - n_test, "data.val_size", path)
         order = torch.randperm(len(faces), generator=torch.Generator().manual_seed(self.split_seed))
         parts = {"test": order[:n_test], "val": order[n_test:n_test + n_val], "train": order[n_test + n_val:]}
         self.splits = {name: TensorDataset(faces[index][: self.subset], torch.full((len(index),), -1)[: self.subset])
