@@ -15,7 +15,7 @@ def write_run(folder, experiment, metrics, paper_rows=(), config=None, **extra):
 
 
 def test_fig4_puts_our_points_beside_the_published_bars(tmp_path, capsys):
-    write_run(tmp_path / "v" / "0", "xu2018/fig4", {"test/ppl": 300.0},
+    write_run(tmp_path / "v" / "0", "xu2018/fig4", {"test/ppl": 1682.4},
               ["xu2018_fig4.csv:model=vmf-vae,kl_weight_or_kappa=80"])
     write_run(tmp_path / "g" / "0", "xu2018/fig4_gaussian", {"test/ppl": 500.0},
               ["xu2018_fig4.csv:model=g-vae,kl_weight_or_kappa=0.2"])
@@ -24,7 +24,7 @@ def test_fig4_puts_our_points_beside_the_published_bars(tmp_path, capsys):
           "--table", str(tmp_path / "t.md")])
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = (tmp_path / "t.md").read_text()
-    assert "| vMF-VAE, kappa fixed | vmf-vae | 80 | 300 | 262 |" in text
+    assert "| vMF-VAE, kappa fixed | vmf-vae | 80 | 1682 | 262 |" in text   # whole numbers, not 1.68e+03
     assert "| vMF-VAE, kappa fixed | vmf-vae | 20 | - | 423 |" in text        # published, not run
     assert "| G-VAE, KL weight fixed | g-vae | 0.2 | 500 | 537 |" in text
     assert text == capsys.readouterr().out

@@ -125,6 +125,11 @@ def draw(panels: list[Panel], out: Path) -> None:
     plt.close(fig)
 
 
+def _number(value: float) -> str:
+    """Perplexities as whole numbers, cosines with two decimals: as the papers print them."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def table(panels: list[Panel]) -> str:
     """Every point of every series: ours beside the paper's (a dash where one is missing)."""
     lines = ["| panel | series | x | ours | paper |", "|---|---|---|---|---|"]
@@ -132,7 +137,7 @@ def table(panels: list[Panel]) -> str:
         for series in sorted(set(panel.ours) | set(panel.paper)):
             ours, paper = panel.ours.get(series, {}), panel.paper.get(series, {})
             for x in sorted(set(ours) | set(paper)):
-                cells = [f"{v[x]:.3g}" if x in v else "-" for v in (ours, paper)]
+                cells = [_number(v[x]) if x in v else "-" for v in (ours, paper)]
                 lines.append(f"| {panel.title} | {series} | {x:g} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines) + "\n"
 
