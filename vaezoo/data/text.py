@@ -16,8 +16,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
 import numpy as np
 from torch.utils.data import DataLoader
 
@@ -27,6 +27,9 @@ from vaezoo.data.root import RemoteFile, ensure_files, md5sum, resolve_root
 from vaezoo.data.splits import held_out_count, kept_count
 from vaezoo.data.vocab import BOS, EOS, Vocabulary
 from vaezoo.errors import ConfigError, DataFileError
+
+if TYPE_CHECKING:
+    import datasets
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,8 @@ CORPORA: dict[str, Corpus] = {
 
 def read_lines(path: Path, cache_dir: Path) -> datasets.Dataset:
     """The lines of a text file as an Arrow-backed Dataset with one column ``text``."""
+    import datasets  # here, not at the top: image and graph runs never pay for importing HF datasets
+
     datasets.disable_progress_bars()
     try:
         return datasets.load_dataset("text", data_files=str(path), split="train",
