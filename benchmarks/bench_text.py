@@ -142,8 +142,7 @@ def evaluation(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], b
                device: torch.device) -> float:
     """Tokens/s of a no-grad pass over ``batches`` sorted batches already on the device."""
     model.eval()
-    batches_cpu = list(loader(batches, seed, shuffle=False))
-    data = [to_device(x, device) for x in batches_cpu]
+    data = [to_device(x, device) for x in loader(batches, seed, shuffle=False)]
     with torch.no_grad():
         loss_fn(data[0])
         synchronize(device)
@@ -151,7 +150,8 @@ def evaluation(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], b
         for x in data:
             loss_fn(x)
         synchronize(device)
-    return sum(int(x.target_tokens.sum()) for x in batches_cpu) / (perf_counter() - start)
+    elapsed = perf_counter() - start
+    return sum(int(x.target_tokens.sum()) for x in data) / elapsed
 
 
 def run(setting: Setting, seed: int = 0, log: Callable[[str], None] = print, device: str = "cpu") -> list[dict]:
