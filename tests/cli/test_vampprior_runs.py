@@ -2,8 +2,10 @@ import math
 
 import numpy as np
 import torch
+from hydra.utils import instantiate
 from PIL import Image
 
+from tests.cli.conftest import compose_config
 from vaezoo.models.optimization import AdamNormGrad
 
 
@@ -30,3 +32,11 @@ def test_adam_normgrad_steps_like_adam_on_unit_norm_gradients():
         ours.step()
         reference.step()
     torch.testing.assert_close(a, b)
+
+
+def test_pseudo_inputs_start_where_the_original_code_starts_them_for_each_dataset():
+    for experiment, mean, std in (("vampprior/table1", 0.5, 0.02), ("vampprior/table2", 0.05, 0.01)):
+        cfg = compose_config([f"+experiment={experiment}", "prior=vampprior"])
+        torch.manual_seed(0)
+        pseudo_inputs = instantiate(cfg.prior).pseudo_inputs()
+        assert abs(pseudo_inputs.mean().item() - mean) < 0.002 and abs(pseudo_inputs.std().item() - std) < 0.002

@@ -21,8 +21,9 @@ class VampPrior(Prior):
         dim: length of z.
         num_pseudo_inputs: K.
         input_dim: length of a (flattened) input x, and so of a pseudo-input.
-        init: "random": N(init_mean, init_std) entries, N(0.05, 0.01) as the original code
-            (some versions of it default to a mean of -0.05, which the clipping below would pin
+        init: "random": N(init_mean, init_std) entries; the original code's values are per
+            dataset, N(0.05, 0.01) for MNIST and N(0.5, 0.02) for Frey faces (some versions of its
+            command line default to a mean of -0.05, which the clipping below would pin
             at 0 with no gradient); "data": K training inputs plus N(0, init_std) noise (its
             ``--use_training_data_init``; the model calls ``initialise_from``), moved inside the
             data range by init_std so that binary pixels do not start where the clipping has no
