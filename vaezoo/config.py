@@ -88,17 +88,20 @@ def override_keys(overrides: list[str] | tuple[str, ...]) -> set[str]:
     return {o.lstrip("+~").split("=", 1)[0] for o in overrides}
 
 
-def effective_scale(cfg: DictConfig, overrides: list[str], is_proxy_data: bool) -> str:
+def effective_scale(cfg: DictConfig, overrides: list[str], is_proxy_data: bool,
+                    time_limit_reached: bool = False) -> str:
     """The honest scale of a run: smoke runs and proxy data (a packaged sample, missing node
     features) say so; a "full" protocol whose trainer, data subset or evaluation was overridden
     becomes "reduced", except for the keys the experiment lists in ``axes`` (its table's rows and
-    columns, such as the dataset of a per-dataset table)."""
+    columns, such as the dataset of a per-dataset table). A wall-clock guard
+    (``trainer.max_time``) reduces the protocol only if it is what ended training."""
     if cfg.smoke:
         return "smoke"
     if is_proxy_data:
         return "proxy"
     axes = set(cfg.get("axes") or ())  # the experiment's own rows: choosing one reduces nothing
+    keys = override_keys(overrides) - (set() if time_limit_reached else {"trainer.max_time"})
     touched = any(k not in NOT_PROTOCOL and k not in axes and any(k == g or k.startswith(g + ".")
                                                                    for g in PROTOCOL_GROUPS)
-                  for k in override_keys(overrides))
+                  for k in keys)
     return "reduced" if cfg.scale == "full" and touched else cfg.scale

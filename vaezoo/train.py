@@ -11,6 +11,7 @@ import lightning.pytorch as pl
 import torch
 from hydra.utils import instantiate
 from lightning.fabric.utilities.rank_zero import rank_zero_only
+from lightning.pytorch.callbacks import Timer
 from omegaconf import DictConfig
 
 from vaezoo.config import effective_scale
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 def data_sizes(datamodule: pl.LightningDataModule) -> dict[str, int]:
     """Sizes known only once the data is read (a corpus's vocabulary), for the encoder and decoder."""
     return datamodule.model_kwargs() if hasattr(datamodule, "model_kwargs") else {}
+
+
+def stopped_by_time_limit(trainer: pl.Trainer) -> bool:
+    """Whether ``trainer.max_time`` (Lightning's Timer) ended training, rather than early
+    stopping or the epoch budget."""
+    remaining = [c.time_remaining() for c in trainer.callbacks if isinstance(c, Timer)]
+    return any(seconds is not None and seconds <= 0 for seconds in remaining)
 
 
 def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.LightningModule:
@@ -101,7 +109,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     record = {
         "experiment": cfg.name,
         "paper_rows": list(cfg.paper_rows),
-        "scale": effective_scale(cfg, list(overrides), datamodule.is_proxy),
+        "scale": effective_scale(cfg, list(overrides), datamodule.is_proxy, stopped_by_time_limit(trainer)),
         "seed": cfg.seed,
         "git_sha": code_version,
         "wall_time_s": round(time.perf_counter() - started, 2),

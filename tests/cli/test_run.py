@@ -126,3 +126,25 @@ def test_sphere_latent_options_train_end_to_end(run_inprocess, overrides):
     assert all(math.isfinite(v) for v in record["metrics"].values())
     rows = list(csv.DictReader(open(out / "metrics.csv")))
     assert any(row.get("train/kappa") for row in rows)
+
+
+@pytest.mark.parametrize("stopped_by_the_clock,scale", [(False, "full"), (True, "reduced")])
+def test_a_wall_clock_guard_reduces_the_scale_only_if_it_ended_training(stopped_by_the_clock, scale):
+    from vaezoo.config import effective_scale
+    overrides = ["+experiment=davidson2018/table1", '+trainer.max_time="00:00:10:00"']
+    assert effective_scale(compose_config(overrides), overrides, False, stopped_by_the_clock) == scale
+
+
+@pytest.mark.parametrize("limits,stopped", [({"max_time": {"seconds": 0}, "max_epochs": 5}, True),
+                                            ({"max_time": {"hours": 1}, "max_epochs": 1}, False),
+                                            ({"max_epochs": 1}, False)])
+def test_stopped_by_time_limit_reads_lightnings_timer(limits, stopped):
+    import lightning.pytorch as pl
+    from lightning.pytorch.demos.boring_classes import BoringModel
+
+    from vaezoo.train import stopped_by_time_limit
+    trainer = pl.Trainer(**limits, limit_train_batches=2, limit_val_batches=0, logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(BoringModel())
+    assert stopped_by_time_limit(trainer) is stopped
+    assert (trainer.current_epoch < limits["max_epochs"]) is stopped
