@@ -11,7 +11,7 @@ import lightning.pytorch as pl
 import torch
 from hydra.utils import instantiate
 from lightning.fabric.utilities.rank_zero import rank_zero_only
-from lightning.pytorch.callbacks import Timer
+from lightning.pytorch.callbacks import EarlyStopping, Timer
 from omegaconf import DictConfig
 
 from vaezoo.config import effective_scale
@@ -26,11 +26,15 @@ def data_sizes(datamodule: pl.LightningDataModule) -> dict[str, int]:
     return datamodule.model_kwargs() if hasattr(datamodule, "model_kwargs") else {}
 
 
-def stopped_by_time_limit(trainer: pl.Trainer) -> bool:
-    """Whether ``trainer.max_time`` (Lightning's Timer) ended training, rather than early
-    stopping or the epoch budget."""
+def stop_reason(trainer: pl.Trainer) -> str:
+    """What ended training: "time_limit" (``trainer.max_time``, Lightning's Timer),
+    "early_stopping", or "budget" (max_epochs, max_steps)."""
     remaining = [c.time_remaining() for c in trainer.callbacks if isinstance(c, Timer)]
-    return any(seconds is not None and seconds <= 0 for seconds in remaining)
+    if any(seconds is not None and seconds <= 0 for seconds in remaining):
+        return "time_limit"
+    if any(isinstance(c, EarlyStopping) and c.stopped_epoch > 0 for c in trainer.callbacks):
+        return "early_stopping"
+    return "budget"
 
 
 def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.LightningModule:
@@ -106,14 +110,16 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         validated = trainer.validate(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
         trainer.loggers = loggers
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+    stopped_by = stop_reason(trainer)
     record = {
         "experiment": cfg.name,
         "paper_rows": list(cfg.paper_rows),
-        "scale": effective_scale(cfg, list(overrides), datamodule.is_proxy, stopped_by_time_limit(trainer)),
+        "scale": effective_scale(cfg, list(overrides), datamodule.is_proxy, stopped_by == "time_limit"),
         "seed": cfg.seed,
         "git_sha": code_version,
         "wall_time_s": round(time.perf_counter() - started, 2),
         "epochs": trainer.current_epoch,
+        "stopped_by": stopped_by,
         "checkpoint": best or None,
         "metrics": {**{k: float(v) for k, v in validated[0].items() if k.startswith("val/")},
                     **{k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}},

@@ -55,7 +55,7 @@ def test_per_epoch_curves_are_in_the_metrics_csv(run_inprocess):
     assert len(val_rows) == 2 and all(float(r["val/ll"]) >= float(r["val/elbo"]) - 5 for r in val_rows)
     epochs = {r["epoch"] for r in rows if r["val/elbo"]}
     assert epochs == {"0", "1"}
-    assert read_results(out)["scale"] == "reduced"
+    assert read_results(out)["scale"] == "reduced" and read_results(out)["stopped_by"] == "budget"
 
 
 def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, tmp_path):
@@ -135,16 +135,24 @@ def test_a_wall_clock_guard_reduces_the_scale_only_if_it_ended_training(stopped_
     assert effective_scale(compose_config(overrides), overrides, False, stopped_by_the_clock) == scale
 
 
-@pytest.mark.parametrize("limits,stopped", [({"max_time": {"seconds": 0}, "max_epochs": 5}, True),
-                                            ({"max_time": {"hours": 1}, "max_epochs": 1}, False),
-                                            ({"max_epochs": 1}, False)])
-def test_stopped_by_time_limit_reads_lightnings_timer(limits, stopped):
+@pytest.mark.parametrize("limits,reason", [({"max_time": {"seconds": 0}, "max_epochs": 5}, "time_limit"),
+                                           ({"max_time": {"hours": 1}, "max_epochs": 2}, "budget"),
+                                           ({"max_epochs": 2}, "budget"),
+                                           ({"max_epochs": 20, "early_stopping": True}, "early_stopping")])
+def test_stop_reason_tells_the_clock_early_stopping_and_the_budget_apart(limits, reason):
     import lightning.pytorch as pl
+    from lightning.pytorch.callbacks import EarlyStopping
     from lightning.pytorch.demos.boring_classes import BoringModel
 
-    from vaezoo.train import stopped_by_time_limit
-    trainer = pl.Trainer(**limits, limit_train_batches=2, limit_val_batches=0, logger=False,
+    from vaezoo.train import stop_reason
+
+    class LoggingModel(BoringModel):
+        def validation_step(self, batch, batch_idx):
+            self.log("valid_loss", self.step(batch))
+
+    callbacks = [EarlyStopping("valid_loss", patience=0, min_delta=1e9)] if limits.pop("early_stopping", False) else []
+    trainer = pl.Trainer(**limits, callbacks=callbacks, limit_train_batches=2, limit_val_batches=1, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(BoringModel())
-    assert stopped_by_time_limit(trainer) is stopped
-    assert (trainer.current_epoch < limits["max_epochs"]) is stopped
+    trainer.fit(LoggingModel())
+    assert stop_reason(trainer) == reason
+    assert (trainer.current_epoch < limits["max_epochs"]) is (reason != "budget")
