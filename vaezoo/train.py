@@ -103,6 +103,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir, datamodule)
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+        stopped_by = stop_reason(trainer)
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
         # The selected model's validation numbers too: some tables report the dev split (Xu & Durrett, Table 1).
         # They go to results.json only: metrics.csv keeps one row per trained epoch.
@@ -110,7 +111,6 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         validated = trainer.validate(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
         trainer.loggers = loggers
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
-    stopped_by = stop_reason(trainer)
     record = {
         "experiment": cfg.name,
         "paper_rows": list(cfg.paper_rows),
