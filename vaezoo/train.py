@@ -12,6 +12,7 @@ import torch
 from hydra.utils import instantiate
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.callbacks import EarlyStopping, Timer
+from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 from omegaconf import DictConfig
 
 from vaezoo.config import effective_scale
@@ -27,14 +28,19 @@ def data_sizes(datamodule: pl.LightningDataModule) -> dict[str, int]:
 
 
 def stop_reason(trainer: pl.Trainer) -> str:
-    """What ended training: "time_limit" (``trainer.max_time``, Lightning's Timer),
-    "early_stopping", or "budget" (max_epochs, max_steps)."""
+    """What ended training: "early_stopping", "budget" (max_epochs or max_steps reached),
+    "time_limit" (``trainer.max_time``: Lightning's Timer, which checks the clock between
+    batches, so it counts only when neither of the others ended training) or "interrupted"."""
+    if any(isinstance(c, EarlyStopping) and c.stopping_reason != EarlyStoppingReason.NOT_STOPPED
+           for c in trainer.callbacks):
+        return "early_stopping"
+    max_epochs, max_steps = trainer.max_epochs, trainer.max_steps
+    if (max_epochs is not None and 0 <= max_epochs <= trainer.current_epoch) or 0 <= max_steps <= trainer.global_step:
+        return "budget"
     remaining = [c.time_remaining() for c in trainer.callbacks if isinstance(c, Timer)]
     if any(seconds is not None and seconds <= 0 for seconds in remaining):
         return "time_limit"
-    if any(isinstance(c, EarlyStopping) and c.stopped_epoch > 0 for c in trainer.callbacks):
-        return "early_stopping"
-    return "budget"
+    return "interrupted"
 
 
 def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.LightningModule:

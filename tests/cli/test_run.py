@@ -135,24 +135,46 @@ def test_a_wall_clock_guard_reduces_the_scale_only_if_it_ended_training(stopped_
     assert effective_scale(compose_config(overrides), overrides, False, stopped_by_the_clock) == scale
 
 
-@pytest.mark.parametrize("limits,reason", [({"max_time": {"seconds": 0}, "max_epochs": 5}, "time_limit"),
-                                           ({"max_time": {"hours": 1}, "max_epochs": 2}, "budget"),
-                                           ({"max_epochs": 2}, "budget"),
-                                           ({"max_epochs": 20, "early_stopping": True}, "early_stopping")])
-def test_stop_reason_tells_the_clock_early_stopping_and_the_budget_apart(limits, reason):
+class _TimedModel:
+    """A BoringModel whose steps take time and whose validation loss is chosen (for stop_reason)."""
+
+    @staticmethod
+    def make(train_seconds: float = 0.0, val_seconds: float = 0.0, val_loss: float | None = None):
+        import time
+
+        from lightning.pytorch.demos.boring_classes import BoringModel
+
+        class TimedModel(BoringModel):
+            def training_step(self, batch, batch_idx):
+                time.sleep(train_seconds)
+                return super().training_step(batch, batch_idx)
+
+            def validation_step(self, batch, batch_idx):
+                time.sleep(val_seconds)
+                loss = self.step(batch)
+                self.log("valid_loss", loss if val_loss is None else torch.full_like(loss, val_loss))
+
+        return TimedModel()
+
+
+@pytest.mark.parametrize("limits,model,early_stopping,reason", [
+    ({"max_epochs": 2}, {}, None, "budget"),
+    ({"max_time": {"seconds": 1}, "max_epochs": 1000}, {"train_seconds": 0.2}, None, "time_limit"),
+    # the clock runs out during the last validation, after the epoch budget ended training
+    ({"max_time": {"seconds": 1}, "max_epochs": 1}, {"val_seconds": 1.2}, None, "budget"),
+    ({"max_epochs": 20}, {}, {"patience": 0, "min_delta": 1e9}, "early_stopping"),
+    ({"max_epochs": 20}, {"val_loss": float("nan")}, {"check_finite": True}, "early_stopping"),  # at epoch 0
+])
+def test_stop_reason_tells_the_clock_early_stopping_and_the_budget_apart(limits, model, early_stopping, reason):
     import lightning.pytorch as pl
-    from lightning.pytorch.callbacks import EarlyStopping
-    from lightning.pytorch.demos.boring_classes import BoringModel
+    from lightning.pytorch.callbacks import EarlyStopping, Timer
 
     from vaezoo.train import stop_reason
-
-    class LoggingModel(BoringModel):
-        def validation_step(self, batch, batch_idx):
-            self.log("valid_loss", self.step(batch))
-
-    callbacks = [EarlyStopping("valid_loss", patience=0, min_delta=1e9)] if limits.pop("early_stopping", False) else []
-    trainer = pl.Trainer(**limits, callbacks=callbacks, limit_train_batches=2, limit_val_batches=1, logger=False,
+    callbacks = [EarlyStopping("valid_loss", **early_stopping)] if early_stopping else []
+    trainer = pl.Trainer(**limits, callbacks=callbacks, limit_train_batches=4, limit_val_batches=1, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(LoggingModel())
+    trainer.fit(_TimedModel.make(**model))
     assert stop_reason(trainer) == reason
     assert (trainer.current_epoch < limits["max_epochs"]) is (reason != "budget")
+    if "val_seconds" in model:  # the edge case is real: the clock had run out too
+        assert [c.time_remaining() <= 0 for c in trainer.callbacks if isinstance(c, Timer)] == [True]

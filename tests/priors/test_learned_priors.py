@@ -78,7 +78,7 @@ def test_gradients_of_the_elbo_reach_the_pseudo_inputs():
 
 
 def test_pseudo_inputs_stay_in_the_data_range_and_initialise_from_data():
-    prior = VampPrior(2, num_pseudo_inputs=4, input_dim=3, init_std=0.01)
+    prior = VampPrior(2, num_pseudo_inputs=4, input_dim=3, init_mean=0.5, init_std=0.3, data_noise_std=0.01)
     with torch.no_grad():
         prior.raw_inputs.mul_(100).sub_(1)
     assert prior.pseudo_inputs().min() >= 0 and prior.pseudo_inputs().max() <= 1

@@ -24,10 +24,11 @@ class VampPrior(Prior):
         init: "random": N(init_mean, init_std) entries; the original code's values are per
             dataset, N(0.05, 0.01) for MNIST and N(0.5, 0.02) for Frey faces (some versions of its
             command line default to a mean of -0.05, which the clipping below would pin
-            at 0 with no gradient); "data": K training inputs plus N(0, init_std) noise (its
-            ``--use_training_data_init``; the model calls ``initialise_from``), moved inside the
-            data range by init_std so that binary pixels do not start where the clipping has no
-            gradient (the original code leaves about half of them there).
+            at 0 with no gradient); "data": K training inputs plus N(0, data_noise_std) noise
+            (its ``--use_training_data_init``; the model calls ``initialise_from``), moved inside
+            the data range by data_noise_std so that binary pixels do not start where the
+            clipping has no gradient (the original code leaves about half of them there).
+        data_noise_std: the noise of init="data"; 0.01 for every dataset in the original code.
         data_min, data_max: the data range; pseudo-inputs are clipped into it (hardtanh, as the
             original code), so they stay inputs the encoder was trained on.
 
@@ -38,8 +39,8 @@ class VampPrior(Prior):
     support = MATCHES_POSTERIOR
 
     def __init__(self, dim: int, num_pseudo_inputs: int, input_dim: int, init: str = "random",
-                 init_mean: float = 0.05, init_std: float = 0.01, data_min: float = 0.0,
-                 data_max: float = 1.0) -> None:
+                 init_mean: float = 0.05, init_std: float = 0.01, data_noise_std: float = 0.01,
+                 data_min: float = 0.0, data_max: float = 1.0) -> None:
         super().__init__(dim)
         if num_pseudo_inputs <= 0 or input_dim <= 0:
             raise ConfigError(f"prior.num_pseudo_inputs={num_pseudo_inputs} and prior.input_dim={input_dim} "
@@ -48,7 +49,7 @@ class VampPrior(Prior):
             raise ConfigError(f"prior.init={init!r} is not one of {list(INITS)}")
         if not data_min < data_max:
             raise ConfigError(f"prior.data_min={data_min} must be below prior.data_max={data_max}")
-        self.init, self.init_std = init, init_std
+        self.init, self.data_noise_std = init, data_noise_std
         self.data_min, self.data_max = data_min, data_max
         self.raw_inputs = nn.Parameter(torch.empty(num_pseudo_inputs, input_dim).normal_(init_mean, init_std))
 
@@ -62,13 +63,14 @@ class VampPrior(Prior):
 
     @torch.no_grad()
     def initialise_from(self, inputs: torch.Tensor) -> None:
-        """Set u_k to the first K of ``inputs`` [n, input_dim] plus N(0, init_std) noise, inside the range."""
+        """Set u_k to the first K of ``inputs`` [n, input_dim] plus N(0, data_noise_std) noise, inside the range."""
         if len(inputs) < self.num_pseudo_inputs:
             raise ConfigError(f"prior.init=data needs {self.num_pseudo_inputs} training inputs, the training "
                               f"split has {len(inputs)}; lower prior.num_pseudo_inputs or use prior.init=random")
         chosen = inputs[: self.num_pseudo_inputs].reshape(self.raw_inputs.shape).to(self.raw_inputs)
-        noisy = chosen + self.init_std * torch.randn_like(chosen)
-        self.raw_inputs.copy_(noisy.clamp(self.data_min + self.init_std, self.data_max - self.init_std))
+        margin = self.data_noise_std
+        noisy = chosen + margin * torch.randn_like(chosen)
+        self.raw_inputs.copy_(noisy.clamp(self.data_min + margin, self.data_max - margin))
 
     def forward(self, encode: Encode | None = None) -> UniformMixture:
         if encode is None:
