@@ -3,12 +3,12 @@ import json
 from vaezoo.report.compare import load_runs, markdown, paper_row, parse_row_reference
 
 
-def write_run(folder, seed, ll, elbo):
+def write_run(folder, seed, ll, elbo, stopped_by="early_stopping"):
     folder.mkdir(parents=True)
     (folder / "results.json").write_text(json.dumps({
         "experiment": "davidson2018/table1", "paper_rows": ["davidson2018_table1.csv:model=s-vae,d=5"],
         "scale": "reduced", "seed": seed, "git_sha": None, "wall_time_s": 1.0, "epochs": 300,
-        "metrics": {"test/ll": ll, "test/elbo": elbo}, "estimators": {}}))
+        "stopped_by": stopped_by, "metrics": {"test/ll": ll, "test/elbo": elbo}, "estimators": {}}))
 
 
 def test_row_reference_finds_the_published_row():
@@ -21,11 +21,11 @@ def test_row_reference_finds_the_published_row():
 
 def test_markdown_puts_mean_and_std_over_seeds_beside_the_paper(tmp_path):
     write_run(tmp_path / "a", 0, -110.0, -113.0)
-    write_run(tmp_path / "b", 1, -112.0, -115.0)
+    write_run(tmp_path / "b", 1, -112.0, -115.0, stopped_by="time_limit")
     runs = load_runs([tmp_path])
     assert len(runs) == 2
     text = markdown(runs)
-    assert "| davidson2018_table1.csv:model=s-vae,d=5 | 0, 1 | reduced | 300/300 |" in text
+    assert "| davidson2018_table1.csv:model=s-vae,d=5 | 0, 1 | reduced | 300/300 | early_stopping/time_limit |" in text
     assert "-114.00 +- 1.41 | -111.19 +- 0.08" in text   # ELBO: ours over 2 seeds | paper
     assert "-111.00 +- 1.41 | -108.43 +- 0.09" in text   # LL
     assert text.splitlines()[3].count("|") == text.splitlines()[2].count("|")  # header and separator align

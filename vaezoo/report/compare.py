@@ -68,7 +68,7 @@ def markdown(runs: list[dict], only: list[str] | None = None) -> str:
         metrics = sorted({m for (e, _), rs in groups.items() if e == experiment for r in rs for m in r["metrics"]})
         if only:
             metrics = [m for m in only if m in metrics]
-        header = ["paper row", "seeds", "scale", "epochs"]
+        header = ["paper row", "seeds", "scale", "epochs", "stopped by"]
         header += [f"{m} {who}" for m in metrics for who in ("ours", "paper")]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for (e, reference), rs in sorted(groups.items()):
@@ -77,7 +77,8 @@ def markdown(runs: list[dict], only: list[str] | None = None) -> str:
             paper = paper_row(reference) if reference else None
             cells = [reference or "-", ", ".join(str(r["seed"]) for r in rs),
                      "/".join(sorted({r["scale"] for r in rs})),
-                     "/".join(str(r.get("epochs", "-")) for r in rs)]
+                     "/".join(str(r.get("epochs", "-")) for r in rs),
+                     "/".join(sorted({r.get("stopped_by", "-") for r in rs}))]
             for metric in metrics:
                 ours = [r["metrics"][metric] for r in rs if metric in r["metrics"]]
                 stage, _, column = metric.rpartition("/")
