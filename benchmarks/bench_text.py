@@ -21,6 +21,7 @@ from time import perf_counter
 import lightning.pytorch as pl
 import numpy as np
 import torch
+from lightning.fabric.utilities.apply_func import move_data_to_device
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -82,10 +83,6 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def to_device(x: TextBatch, device: torch.device) -> TextBatch:
-    return TextBatch(x.tokens.to(device), x.lengths.to(device), x.labels.to(device))
-
-
 class _TokenClock(pl.Callback):
     def __init__(self, device: torch.device) -> None:
         self.device = device
@@ -107,9 +104,8 @@ def framework_train(setting: Setting, seed: int, device: torch.device) -> float:
     torch.manual_seed(seed)
     clock = _TokenClock(device)
     trainer = pl.Trainer(max_steps=setting.steps, accelerator="gpu" if device.type == "cuda" else "cpu", devices=1,
-                         logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                         limit_val_batches=0, num_sanity_val_steps=0, callbacks=[clock])
+                         logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, limit_val_batches=0, num_sanity_val_steps=0, callbacks=[clock])
     trainer.fit(nvrnn(), train_dataloaders=loader(setting.steps, seed))
     return tokens_per_second(clock.stamps, clock.tokens, setting.warmup)
 
@@ -121,7 +117,7 @@ def bare_train(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], s
     stamps, tokens = [], []
     for x in loader(setting.steps, seed):
         tokens.append(int(x.target_tokens.sum()))
-        loss = loss_fn(to_device(x, device))
+        loss = loss_fn(move_data_to_device(x, device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 0.25)
@@ -142,7 +138,7 @@ def evaluation(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], b
                device: torch.device) -> float:
     """Tokens/s of a no-grad pass over ``batches`` sorted batches already on the device."""
     model.eval()
-    data = [to_device(x, device) for x in loader(batches, seed, shuffle=False)]
+    data = [move_data_to_device(x, device) for x in loader(batches, seed, shuffle=False)]
     with torch.no_grad():
         loss_fn(data[0])
         synchronize(device)

@@ -126,7 +126,7 @@ def draw(panels: list[Panel], out: Path) -> None:
 
 
 def _number(value: float) -> str:
-    """Perplexities as whole numbers, cosines with two decimals: as the papers print them."""
+    """Perplexities as whole numbers, smaller values (cosines) to three significant digits."""
     return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
