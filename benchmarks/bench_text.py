@@ -15,6 +15,7 @@ import argparse
 import json
 import statistics
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 
@@ -26,11 +27,12 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from benchmarks.bench_train_step import Setting, quiet_lightning, steady_rate
-from benchmarks.common import machine_info
+from benchmarks.common import bare_elbo_loss, machine_info
 from vaezoo.data.batching import BucketBatchSampler, TextBatch, collate_sentences
 from vaezoo.data.vocab import BOS, EOS, PAD
 from vaezoo.latent import FixedKappaVMFHead
 from vaezoo.models import SentenceVAE
+from vaezoo.models.optimization import Optimization
 from vaezoo.nets import SentenceDecoder, SentenceEncoder
 from vaezoo.priors import SphereUniform
 
@@ -57,8 +59,9 @@ def loader(steps: int, seed: int, shuffle: bool = True) -> DataLoader:
 def nvrnn() -> SentenceVAE:
     encoder = SentenceEncoder(VOCAB, EMBEDDING, HIDDEN, dropout=0.5)
     decoder = SentenceDecoder(VOCAB, LATENT, EMBEDDING, HIDDEN, setting="standard", dropout=0.5)
+    sgd = Optimization(partial(torch.optim.SGD, lr=10.0), gradient_clip_norm=0.25)
     return SentenceVAE(encoder, FixedKappaVMFHead(encoder.out_features, LATENT, KAPPA), decoder,
-                       SphereUniform(LATENT), optimizer="sgd", lr=10.0, gradient_clip_norm=0.25, is_samples=0)
+                       SphereUniform(LATENT), optimizers={"main": sgd})
 
 
 class LSTMLanguageModel(nn.Module):
@@ -128,10 +131,7 @@ def bare_train(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], s
 
 
 def nvrnn_loss(model: SentenceVAE) -> Callable[[TextBatch], torch.Tensor]:
-    def loss(x: TextBatch) -> torch.Tensor:
-        re, kl, _ = model.elbo_terms(x)
-        return -(re - kl).mean()
-    return loss
+    return partial(bare_elbo_loss, model)
 
 
 def evaluation(model: nn.Module, loss_fn: Callable[[TextBatch], torch.Tensor], batches: int, seed: int,

@@ -18,8 +18,10 @@ import lightning.pytorch as pl
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from benchmarks.common import bare_elbo_loss
 from vaezoo.latent import GaussianHead, LatentHead, VMFHead
 from vaezoo.models import ImageVAE
+from vaezoo.models.optimization import adam
 from vaezoo.nets import MLP
 from vaezoo.priors import Prior, SphereUniform, StandardNormal
 
@@ -51,7 +53,7 @@ def build_model(name: str, d: int) -> ImageVAE:
     encoder = MLP(PIXELS, [256, 128])
     latent, prior = MODELS[name](encoder.out_features, d)
     decoder = MLP(latent.dim, [128, 256], out_features=PIXELS)
-    return ImageVAE(encoder, latent, decoder, prior, lr=LR)
+    return ImageVAE(encoder, latent, decoder, prior, optimizers=adam(LR))
 
 
 def random_loader(steps: int, seed: int) -> DataLoader:
@@ -99,8 +101,7 @@ def bare_rate(name: str, d: int, setting: Setting, seed: int) -> float:
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     stamps = []
     for x, _ in random_loader(setting.steps, seed):
-        re, kl, _ = model.elbo_terms(x)
-        loss = -(re - kl).mean()
+        loss = bare_elbo_loss(model, x)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -95,3 +95,12 @@ def machine_info() -> dict[str, object]:
         "scipy": scipy.__version__,
         "vaezoo_commit": git_commit(Path(__file__).resolve().parent.parent),
     }
+
+
+def bare_elbo_loss(model, x) -> torch.Tensor:
+    """-ELBO at one sample written by hand from the model's parts, without the objective core:
+    what a bare PyTorch loop of the same model computes."""
+    q = model.posterior(x)
+    z, _ = model.latent.sample(q)
+    kl = torch.distributions.kl_divergence(q, model.prior_distribution())
+    return -(model.log_likelihood(x, z) - kl).mean()

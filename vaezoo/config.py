@@ -7,11 +7,6 @@ import os
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-# Hydra overrides that change a paper's protocol (a group choice or a key below it), so that a
-# "full" experiment becomes "reduced"; the exceptions only move files or memory around.
-PROTOCOL_GROUPS = ("trainer", "data", "model", "callbacks.early_stopping", "eval.is_samples")
-NOT_PROTOCOL = ("data.root", "data.download", "data.num_workers", "data.eval_batch_size")
-
 
 def ambient_dim(manifold_dim: int, latent_target: str) -> int:
     """Length of z for a latent whose manifold has dimension ``manifold_dim`` (S^d lives in R^{d+1})."""
@@ -81,27 +76,3 @@ def apply_smoke(cfg: DictConfig) -> None:
         for key in ("valid_size", "test_size"):
             if cfg.data.get(key):
                 cfg.data[key] = 0.1
-
-
-def override_keys(overrides: list[str] | tuple[str, ...]) -> set[str]:
-    """The config keys that command-line overrides set (``+``, ``++`` and ``~`` prefixes dropped)."""
-    return {o.lstrip("+~").split("=", 1)[0] for o in overrides}
-
-
-def effective_scale(cfg: DictConfig, overrides: list[str], is_proxy_data: bool,
-                    time_limit_reached: bool = False) -> str:
-    """The honest scale of a run: smoke runs and proxy data (a packaged sample, missing node
-    features) say so; a "full" protocol whose trainer, data subset or evaluation was overridden
-    becomes "reduced", except for the keys the experiment lists in ``axes`` (its table's rows and
-    columns, such as the dataset of a per-dataset table). A wall-clock guard
-    (``trainer.max_time``) reduces the protocol only if it is what ended training."""
-    if cfg.smoke:
-        return "smoke"
-    if is_proxy_data:
-        return "proxy"
-    axes = set(cfg.get("axes") or ())  # the experiment's own rows: choosing one reduces nothing
-    keys = override_keys(overrides) - (set() if time_limit_reached else {"trainer.max_time"})
-    touched = any(k not in NOT_PROTOCOL and k not in axes and any(k == g or k.startswith(g + ".")
-                                                                   for g in PROTOCOL_GROUPS)
-                  for k in keys)
-    return "reduced" if cfg.scale == "full" and touched else cfg.scale

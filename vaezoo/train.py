@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -15,9 +14,8 @@ from lightning.pytorch.callbacks import EarlyStopping, Timer
 from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 from omegaconf import DictConfig
 
-from vaezoo.config import effective_scale
 from vaezoo.outputs import keep_earlier_metrics
-from vaezoo.results import git_sha, write_results
+from vaezoo.results import RunRecorder, run_scale
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +42,21 @@ def stop_reason(trainer: pl.Trainer) -> str:
 
 
 def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.LightningModule:
-    """The LightningModule of ``cfg.model`` with its encoder, latent head, decoder and prior;
-    ``sizes`` (see ``data_sizes``) go to the encoder and the decoder."""
+    """The LightningModule of ``cfg.model`` with its parts (encoder, latent head, decoder, prior),
+    its ``objective`` and ``optimizer`` groups and the ``eval`` group's estimators; ``sizes``
+    (see ``data_sizes``) go to the encoder and the decoder."""
     sizes = sizes or {}
-    if "encoder" not in cfg.model:  # no latent code: the RNN language model baseline
-        return instantiate(cfg.model, decoder=instantiate(cfg.model.decoder, **sizes))
-    encoder = instantiate(cfg.model.encoder, **sizes)
-    parts = {"encoder": encoder, "latent": instantiate(cfg.latent)(in_features=encoder.out_features)}
-    if "prior" not in cfg.model:  # M1+M2 configures its own top prior p(z2)
-        parts["prior"] = instantiate(cfg.prior)
+    parts = {"objective": instantiate(cfg.objective), "optimizers": instantiate(cfg.optimizer)}
+    if "encoder" in cfg.model:  # the RNN language model baseline has no code
+        encoder = instantiate(cfg.model.encoder, **sizes)
+        parts |= {"encoder": encoder, "latent": instantiate(cfg.latent)(in_features=encoder.out_features)}
+        if "prior" not in cfg.model:  # M1+M2 configures its own top prior p(z2)
+            parts["prior"] = instantiate(cfg.prior)
     if "decoder" in cfg.model:  # the graph VAE's inner-product decoder has no configuration
         parts["decoder"] = instantiate(cfg.model.decoder, **sizes)
-    return instantiate(cfg.model, **parts)
+    model = instantiate(cfg.model, **parts)
+    model.configure_evaluation(instantiate(cfg.eval))
+    return model
 
 
 def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDataModule | None = None) -> pl.Trainer:
@@ -100,8 +101,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
 
     Raises DataFileError before training when a data file is missing or unreadable.
     """
-    started, code_version = time.perf_counter(), git_sha()  # the code that runs, not what HEAD is at the end
     output_dir = resume_directory(cfg.ckpt_path) or output_dir
+    recorder = RunRecorder(cfg, output_dir)
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
@@ -117,21 +118,12 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         validated = trainer.validate(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
         trainer.loggers = loggers
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
-    record = {
-        "experiment": cfg.name,
-        "paper_rows": list(cfg.paper_rows),
-        "scale": effective_scale(cfg, list(overrides), datamodule.is_proxy, stopped_by == "time_limit"),
-        "seed": cfg.seed,
-        "git_sha": code_version,
-        "wall_time_s": round(time.perf_counter() - started, 2),
-        "epochs": trainer.current_epoch,
-        "stopped_by": stopped_by,
-        "checkpoint": best or None,
-        "metrics": {**{k: float(v) for k, v in validated[0].items() if k.startswith("val/")},
-                    **{k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}},
-        "estimators": model.estimators(),
-    }
-    if trainer.is_global_zero:
-        write_results(output_dir / "results.json", record)
-        log.info("results: %s", record["metrics"])
+    scale = run_scale(cfg, list(overrides), datamodule.is_proxy, stopped_by == "time_limit")
+    metrics = {**{k: float(v) for k, v in validated[0].items() if k.startswith("val/")},
+               **{k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}}
+    extra = {"epochs": trainer.current_epoch, "stopped_by": stopped_by, "checkpoint": best or None}
+    if not trainer.is_global_zero:
+        return recorder.record(scale, metrics, model.estimators(), **extra)
+    record = recorder.write(scale, metrics, model.estimators(), **extra)
+    log.info("results: %s", record["metrics"])
     return record

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from hydra.utils import get_class
+from hydra.errors import InstantiationException
+from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
@@ -106,15 +107,38 @@ def validate(cfg: DictConfig) -> None:
         raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
     _check_sizes(cfg)
     _check_latent_prior(cfg)
+    _check_by_construction(cfg)
     _warn_unfinished_warmup(cfg)
 
 
+# Groups whose objects need no data: built once here, so that their classes' own argument checks
+# reject a bad value before any data is read.
+BUILT_BEFORE_DATA = ("objective", "optimizer", "eval")
+
+
+def _check_by_construction(cfg: DictConfig) -> None:
+    for group in BUILT_BEFORE_DATA:
+        if group not in cfg:
+            continue
+        try:
+            instantiate(cfg[group])
+        except InstantiationException as err:
+            cause = err.__cause__ or err
+            where = str(err).rsplit("full_key: ", 1)[-1].strip() if "full_key: " in str(err) else group
+            raise ConfigError(f"{where}: {cause}") from None
+
+
 def _warn_unfinished_warmup(cfg: DictConfig) -> None:
-    """A run shorter than its KL warm-up trains with a KL weight below its final value throughout
+    """A run shorter than a term's warm-up trains with that weight below its final value throughout
     the last epochs; legal (a reduced-scale run may want it) but rarely intended."""
-    model, epochs = cfg.get("model") or {}, cfg.get("trainer", {}).get("max_epochs")
-    warmup = model.get("kl_warmup_epochs") or 0
-    if model.get("kl_schedule") != "constant" and epochs is not None and 0 < epochs < warmup:
-        log.warning("model.kl_warmup_epochs=%s exceeds trainer.max_epochs=%s: the KL weight never reaches "
-                    "model.kl_weight=%s; shorten the warm-up with model.kl_warmup_epochs=<epochs> if that is "
-                    "not intended", warmup, epochs, model.get("kl_weight"))
+    epochs = cfg.get("trainer", {}).get("max_epochs")
+    terms = (cfg.get("objective") or {}).get("terms") or {}
+    for name, term in terms.items():
+        weight = term.get("weight") if isinstance(term, DictConfig) else None
+        if not isinstance(weight, DictConfig) or "_target_" not in weight:
+            continue
+        warmup = weight.get("epochs") or 0
+        if get_class(weight._target_).warms_up and epochs is not None and 0 < epochs < warmup:
+            log.warning("objective.terms.%s.weight.epochs=%s exceeds trainer.max_epochs=%s: the weight never "
+                        "reaches %s; shorten the warm-up with objective.terms.%s.weight.epochs=<epochs> if that "
+                        "is not intended", name, warmup, epochs, weight.get("weight", 1.0), name)

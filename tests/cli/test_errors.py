@@ -37,8 +37,11 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["latent=gaussian", "prior=sphere_uniform"], r"supports differ"),
     (["latent=vmf", "prior=normal"], r"latent VMFHead lives in sphere space but prior StandardNormal"),
     (["model=graph_vae", "data=cora", "prior=vampprior"], r"passes pseudo-inputs through the model's encoder"),
-    (["model.kl_warmup_epochs=-1"], r"model.kl_warmup_epochs=-1: must be a number >= 0"),
-    (["model.lr=0"], r"model.lr=0: must be a positive number"),
+    (["objective.terms.kl.weight.epochs=-1"], r"objective.terms.kl.weight: Linear: epochs=-1 must be >= 0"),
+    (["objective.terms.kl.weight._target_=vaezoo.objectives.Cyclical"], r"objective.terms.kl.weight: Cyclical: need "
+                                                                         r"epochs > 0"),
+    (["optimizer.main.optimizer.lr=0"], r"optimizer.main.optimizer.lr=0: must be a positive number"),
+    (["optimizer.main.gradient_clip_norm=-1"], r"optimizer.main: gradient_clip_norm=-1 must be positive"),
     (["scale=huge"], r"scale='huge' is not one of"),
     (["+experiment=davidson2018/table2"], r"task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt"),
     (["+experiment=davidson2018/table2", "ckpt_path=/nowhere/checkpoints/best.ckpt"], r"missing /nowhere"),

@@ -28,7 +28,7 @@ def test_davidson_table1_maps_manifold_dimension_to_the_length_of_z():
     assert gaussian.latent.dim == 5 and svae.latent.dim == 6 and svae.prior.dim == 6
     assert svae.paper_rows == ["davidson2018_table1.csv:model=s-vae,d=5"]
     assert gaussian.paper_rows == ["davidson2018_table1.csv:model=n-vae,d=5"]
-    assert svae.callbacks.early_stopping.patience == 50 and svae.model.kl_warmup_epochs == 100
+    assert svae.callbacks.early_stopping.patience == 50 and svae.objective.terms.kl.weight.epochs == 100
 
 
 def test_results_json_holds_test_and_selected_validation_metrics_with_paper_signs(run_inprocess):
@@ -78,24 +78,30 @@ def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, 
     (["data_root=/x", "eval.is_chunk=10", "callbacks.progress=null", "seed=3"], "full"),
     (["trainer=ddp"], "reduced"),
     (["trainer.max_epochs=3"], "reduced"),
-    (["model.lr=0.01"], "reduced"),
+    (["optimizer.main.optimizer.lr=0.01"], "reduced"),
     (["data=binarized_mnist"], "reduced"),
     (["eval.is_samples=50"], "reduced"),
+    (["latent=vmf", "paper_d=10"], "full"),                   # the table's rows
+    (["latent.kappa_min=5"], "reduced"),                      # latent.*: not the published model
+    (["prior=vampprior"], "reduced"),
+    (["gaussian_scale_link=exp"], "reduced"),                 # a top-level value
+    (["objective.terms.kl.weight.epochs=10"], "reduced"),
+    (["hydra/launcher=slurm", "name=mine", "logger=wandb"], "full"),
 ])
 def test_scale_of_a_full_experiment_under_overrides(overrides, scale):
-    from vaezoo.config import effective_scale
+    from vaezoo.results import run_scale
     cfg = compose_config(["+experiment=davidson2018/table1"])
-    assert effective_scale(cfg, ["+experiment=davidson2018/table1", *overrides], is_proxy_data=False) == scale
+    assert run_scale(cfg, ["+experiment=davidson2018/table1", *overrides], is_proxy_data=False) == scale
 
 
 @pytest.mark.parametrize("overrides,scale", [
     (["data=citeseer", "latent=vmf", "seed=4"], "full"),      # the table's own rows
-    (["data=citeseer", "model.lr=0.1"], "reduced"),
+    (["data=citeseer", "optimizer.main.optimizer.lr=0.1"], "reduced"),
 ])
 def test_choosing_an_experiments_rows_keeps_it_full(overrides, scale):
-    from vaezoo.config import effective_scale
+    from vaezoo.results import run_scale
     cfg = compose_config(["+experiment=davidson2018/table4", *overrides])
-    assert effective_scale(cfg, ["+experiment=davidson2018/table4", *overrides], is_proxy_data=False) == scale
+    assert run_scale(cfg, ["+experiment=davidson2018/table4", *overrides], is_proxy_data=False) == scale
 
 
 def test_default_job_runs_on_the_embedded_sample(tmp_path):
@@ -130,9 +136,9 @@ def test_sphere_latent_options_train_end_to_end(run_inprocess, overrides):
 
 @pytest.mark.parametrize("stopped_by_the_clock,scale", [(False, "full"), (True, "reduced")])
 def test_a_wall_clock_guard_reduces_the_scale_only_if_it_ended_training(stopped_by_the_clock, scale):
-    from vaezoo.config import effective_scale
+    from vaezoo.results import run_scale
     overrides = ["+experiment=davidson2018/table1", '+trainer.max_time="00:00:10:00"']
-    assert effective_scale(compose_config(overrides), overrides, False, stopped_by_the_clock) == scale
+    assert run_scale(compose_config(overrides), overrides, False, stopped_by_the_clock) == scale
 
 
 class _TimedModel:

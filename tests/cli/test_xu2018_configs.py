@@ -4,8 +4,10 @@ composes the model that row describes."""
 import itertools
 
 import pytest
+from hydra.utils import instantiate
 
 from tests.cli.conftest import compose_config
+from vaezoo.objectives import Progress
 from vaezoo.report.compare import paper_row
 
 
@@ -13,12 +15,22 @@ def resolved_rows(overrides: list[str]) -> list[str]:
     return list(compose_config(overrides).paper_rows)
 
 
+def kl_weights(cfg, epochs: tuple[float, ...]) -> list[float]:
+    """The composed objective's KL weight at these (fractional) epochs."""
+    weight = instantiate(cfg.objective).terms["kl"].weight
+    return [weight(Progress(epoch)) for epoch in epochs]
+
+
 @pytest.mark.parametrize("layers,annealing", itertools.product([1, 3], ["none", "sigmoid"]))
 def test_table1_cells(layers, annealing):
     overrides = ["+experiment=xu2018/table1", f"model.encoder.num_layers={layers}", f"table1_annealing={annealing}"]
     cfg = compose_config(overrides)
     assert cfg.latent._target_.endswith("GaussianHead") and cfg.setting == "inputless"
-    assert cfg.model.kl_schedule == {"none": "constant", "sigmoid": "sigmoid"}[annealing]
+    start, middle, end = kl_weights(cfg, (0, 9, 19))
+    if annealing == "none":
+        assert start == middle == end == 1.0
+    else:  # Xu & Durrett §2.2: sigmoid 0 -> 1 over the first 20 epochs
+        assert start < 0.012 and middle == 0.5 and end > 0.99
     row = paper_row(resolved_rows(overrides)[0])
     assert row["split"] == "dev" and row["encoder_layers"] == str(layers) and row["annealing"] == annealing
 
@@ -41,11 +53,13 @@ def test_table5_jobs_have_a_bow_decoder_and_their_row(variant, setting):
 
 @pytest.mark.parametrize("overrides,model,x", [
     (["+experiment=xu2018/fig4", "kappa=40"], "vmf-vae", "40"),
-    (["+experiment=xu2018/fig4_gaussian", "model.kl_weight=0.5"], "g-vae", "0.5"),
+    (["+experiment=xu2018/fig4_gaussian", "objective.terms.kl.weight.weight=0.5"], "g-vae", "0.5"),
 ])
 def test_fig4_points(overrides, model, x):
+    """Fig. 4: no annealing; the Gaussian bars hold the KL weight alpha throughout."""
     cfg = compose_config(overrides)
-    assert cfg.model.kl_schedule == "constant" and cfg.setting == "inputless" and cfg.latent.dim == 50
+    assert kl_weights(cfg, (0, 5, 50)) == [float(x) if model == "g-vae" else 1.0] * 3
+    assert cfg.setting == "inputless" and cfg.latent.dim == 50
     row = paper_row(resolved_rows(overrides)[0])
     assert row["model"] == model and row["kl_weight_or_kappa"] == x
 
@@ -62,10 +76,10 @@ def test_a_run_shorter_than_its_kl_warmup_is_warned_about(caplog):
     cfg = compose_config(["+experiment=xu2018/table3_grid", "variant=g_vae", "trainer.max_epochs=5"])
     with caplog.at_level("WARNING", logger="vaezoo.validation"):
         validate(cfg)
-    assert "model.kl_warmup_epochs=20 exceeds trainer.max_epochs=5" in caplog.text
+    assert "objective.terms.kl.weight.epochs=20 exceeds trainer.max_epochs=5" in caplog.text
     caplog.clear()
     cfg = compose_config(["+experiment=xu2018/table3_grid", "variant=g_vae", "trainer.max_epochs=5",
-                          "model.kl_warmup_epochs=5"])
+                          "objective.terms.kl.weight.epochs=5"])
     with caplog.at_level("WARNING", logger="vaezoo.validation"):
         validate(cfg)
-    assert "kl_warmup_epochs" not in caplog.text
+    assert "exceeds" not in caplog.text

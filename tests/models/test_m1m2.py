@@ -7,6 +7,8 @@ from tests.cli.conftest import compose_config
 from vaezoo.latent import GaussianHead, VMFHead
 from vaezoo.models import StackedM1M2
 from vaezoo.nets import MLP
+from vaezoo.objectives import Objective, Progress, TrainingShare
+from vaezoo.objectives.semi_supervised import LabelClassification, LabelledBound, UnlabelledBound, unlabelled_bound
 from vaezoo.priors import SphereUniform, StandardNormal
 from vaezoo.report.compare import paper_row
 
@@ -14,12 +16,24 @@ HEADS = {"gaussian": GaussianHead, "vmf": VMFHead}
 PRIORS = {"gaussian": StandardNormal, "vmf": SphereUniform}
 
 
+class Parts:
+    part_sizes = {"labelled": 20, "unlabelled": 180}
+
+
+def semi_supervised(alpha: float = 0.1) -> Objective:
+    """objective=semi_supervised, bound to a training set of 20 labelled and 180 unlabelled images."""
+    objective = Objective({
+        "labelled_bound": LabelledBound(TrainingShare("labelled"), "labelled"),
+        "unlabelled_bound": UnlabelledBound(TrainingShare("unlabelled"), "unlabelled"),
+        "classification": LabelClassification(alpha, "labelled")})
+    objective.bind(Parts())
+    return objective
+
+
 def make_model(z1: str = "gaussian", z2: str = "gaussian", alpha: float = 0.1) -> StackedM1M2:
     torch.manual_seed(0)
-    model = StackedM1M2(MLP(784, [32]), HEADS[z1](32, 4), MLP(4, [32], 784), PRIORS[z2](3),
-                        partial(HEADS[z2], dim=3), partial(HEADS[z1], dim=4), hidden_sizes=[32], alpha=alpha)
-    model.sizes = (20, 180)
-    return model
+    return StackedM1M2(MLP(784, [32]), HEADS[z1](32, 4), MLP(4, [32], 784), PRIORS[z2](3),
+                       partial(HEADS[z2], dim=3), partial(HEADS[z1], dim=4), semi_supervised(alpha), hidden_sizes=[32])
 
 
 def batch(n: int = 6) -> dict:
@@ -28,25 +42,36 @@ def batch(n: int = 6) -> dict:
     return {"labelled": (x[:n], torch.arange(n) % 10), "unlabelled": (x[n:], torch.zeros(n, dtype=torch.long))}
 
 
+def loss(model: StackedM1M2, seed: int = 2) -> torch.Tensor:
+    torch.manual_seed(seed)
+    return model.objective(model, model.training_passes(batch()), Progress()).loss
+
+
 def test_unlabelled_bound_sums_the_labelled_terms_over_classes_with_q_y_and_adds_its_entropy():
     model = make_model()
     model.z2_latent.sample = lambda q: (q.mode, None)  # deterministic z2: the two sides see the same code
     z1, m1 = torch.randn(5, 4), torch.randn(5)
-    bound, logits = model.unlabelled_bound(z1, m1)
-    q_y = logits.softmax(-1)
+    bound = unlabelled_bound(model, z1, m1)
+    q_y = model.classifier(z1).softmax(-1)
     per_class = torch.stack([model.m2_terms(z1, torch.full((5,), k)) for k in range(10)], -1)
     expected = m1 + (q_y * per_class).sum(-1) - (q_y * q_y.log()).sum(-1)
     torch.testing.assert_close(bound, expected)
 
 
+def test_loss_is_eq_9_over_n_with_the_parts_shares_and_alpha():
+    """(N_l E_l[L] + N_u E_u[U]) / N + alpha E_l[-log q(y|z1)], from the terms' batch means."""
+    model = make_model(alpha=0.3)
+    torch.manual_seed(2)
+    result = model.objective(model, model.training_passes(batch()), Progress())
+    stats = result.stats
+    assert stats["weight/labelled_bound"] == 20 / 200 and stats["weight/unlabelled_bound"] == 180 / 200
+    expected = -(20 * stats["labelled_bound"] + 180 * stats["unlabelled_bound"]) / 200 + 0.3 * stats["classification"]
+    torch.testing.assert_close(result.loss, expected)
+
+
 def test_alpha_weights_the_mean_cross_entropy_of_the_labelled_images():
     """Kingma et al. eq. 9 over N: the loss grows by alpha * mean labelled cross-entropy."""
-    losses = {}
-    for alpha in (0.0, 1.0):
-        model = make_model(alpha=alpha)
-        model.log_dict = lambda *args, **kwargs: None
-        torch.manual_seed(2)
-        losses[alpha] = model.training_step(batch(), 0)
+    losses = {alpha: loss(make_model(alpha=alpha)) for alpha in (0.0, 1.0)}
     model = make_model()
     (x_l, y_l) = batch()["labelled"]
     torch.manual_seed(2)
@@ -58,10 +83,9 @@ def test_alpha_weights_the_mean_cross_entropy_of_the_labelled_images():
 @pytest.mark.parametrize("z1, z2", [("gaussian", "gaussian"), ("vmf", "vmf"), ("vmf", "gaussian")])
 def test_every_parameter_is_trained_end_to_end(z1, z2):
     model = make_model(z1, z2)
-    model.log_dict = lambda *args, **kwargs: None
-    loss = model.training_step(batch(), 0)
-    loss.backward()
-    assert torch.isfinite(loss)
+    value = loss(model)
+    value.backward()
+    assert torch.isfinite(value)
     untrained = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert not untrained
 
@@ -69,7 +93,7 @@ def test_every_parameter_is_trained_end_to_end(z1, z2):
 def test_mismatched_z2_posterior_and_prior_are_refused():
     with pytest.raises(ValueError, match="support"):
         StackedM1M2(MLP(784, [32]), GaussianHead(32, 4), MLP(4, [32], 784), SphereUniform(3),
-                    partial(GaussianHead, dim=3), partial(GaussianHead, dim=4), hidden_sizes=[32])
+                    partial(GaussianHead, dim=3), partial(GaussianHead, dim=4), semi_supervised(), hidden_sizes=[32])
 
 
 @pytest.mark.parametrize("overrides, z1_dim, z2_dim, model_name, accuracy", [

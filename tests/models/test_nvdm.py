@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from vaezoo.data.bow import BagOfWordsDataModule
+from vaezoo.evaluation import PerDocumentPerplexity
 from vaezoo.latent import FixedKappaVMFHead
-from vaezoo.metrics import PerDocumentPerplexity
 from vaezoo.models import DocumentVAE
 from vaezoo.nets import BagOfWordsEncoder, MultinomialDecoder
 from vaezoo.priors import SphereUniform
@@ -15,7 +15,7 @@ from vaezoo.priors import SphereUniform
 def nvdm(vocab: int, binary_input: bool = True) -> DocumentVAE:
     encoder = BagOfWordsEncoder(vocab, (16, 16), binary_input=binary_input)
     return DocumentVAE(encoder, FixedKappaVMFHead(encoder.out_features, 5, 50.0), MultinomialDecoder(vocab, 5, (16,)),
-                       SphereUniform(5), is_samples=0)
+                       SphereUniform(5))
 
 
 def test_log_likelihood_weights_word_log_probabilities_by_counts():
@@ -77,7 +77,7 @@ def test_alternating_updates_train_the_decoder_then_the_encoder(fixtures_dir):
     datamodule.setup()
     encoder = BagOfWordsEncoder(datamodule.vocab_size, (16,))
     model = DocumentVAE(encoder, FixedKappaVMFHead(16, 5, 50.0), MultinomialDecoder(datamodule.vocab_size, 5, (16,)),
-                        SphereUniform(5), is_samples=0, alternate_epochs=1)
+                        SphereUniform(5), alternate_epochs=1)
     changed = ChangedParameters()
     pl.Trainer(max_epochs=3, limit_train_batches=3, limit_val_batches=0, logger=False, enable_checkpointing=False,
                enable_progress_bar=False, enable_model_summary=False, callbacks=[changed]).fit(model, datamodule)

@@ -3,15 +3,16 @@ import torch
 
 from tests.nets.test_lstm import batch
 from vaezoo.models import RNNLanguageModel
+from vaezoo.models.optimization import adam
 from vaezoo.nets import SentenceDecoder
 
 
 def test_inputless_language_model_reads_a_constant_and_learns_position_statistics():
     torch.manual_seed(0)
     decoder = SentenceDecoder(12, latent_dim=0, embedding_dim=8, hidden_size=16, setting="inputless")
-    model = RNNLanguageModel(decoder, optimizer="adam", lr=0.05)
+    model = RNNLanguageModel(decoder, optimizers=adam(0.05))
     x = batch([[5, 6, 7]] * 4)
-    optimizer = model.configure_optimizers()
+    optimizer = model.configure_optimizers()["optimizer"]
     for _ in range(60):
         optimizer.zero_grad()
         model.training_step(x, 0).backward()

@@ -35,7 +35,7 @@ def text_vae(vocab: int, bow_input: bool) -> SentenceVAE:
     encoder = SentenceEncoder(vocab, 8, 16)
     decoder = SentenceDecoder(vocab, 6, 8, 16, setting="inputless", bow_input=bow_input)
     head = FixedKappaVMFHead(encoder.out_features, 6, 50.0)
-    return SentenceVAE(encoder, head, decoder, SphereUniform(6), is_samples=0).eval()
+    return SentenceVAE(encoder, head, decoder, SphereUniform(6)).eval()
 
 
 @pytest.mark.parametrize("bow_input", [False, True])

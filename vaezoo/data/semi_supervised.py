@@ -47,8 +47,8 @@ class SemiSupervisedMNIST(MNISTDataModule):
         **kwargs: as ``MNISTDataModule``; ``subset`` shortens the unlabelled, validation and test
             sets, never the labelled one, which is chosen from the whole training split.
 
-    After ``setup``, ``num_labelled`` and ``num_unlabelled`` give the sizes a model needs to
-    weight the two parts of its objective.
+    After ``setup``, ``part_sizes`` gives the sizes an objective needs to weight its two parts
+    (``vaezoo.objectives.TrainingShare``).
     """
 
     def __init__(self, root: str | None, labelled: int = 100, label_seed: int = 0, **kwargs) -> None:
@@ -75,6 +75,11 @@ class SemiSupervisedMNIST(MNISTDataModule):
                if name != "train"},
         }
         self.num_labelled, self.num_unlabelled = len(self.splits["labelled"]), len(self.splits["unlabelled"])
+
+    @property
+    def part_sizes(self) -> dict[str, int]:
+        """Training images per part: {"labelled": N_l, "unlabelled": N_u}."""
+        return {"labelled": self.num_labelled, "unlabelled": self.num_unlabelled}
 
     def train_dataloader(self) -> CombinedLoader:
         def loader(name: str, batch_size: int) -> DataLoader:

@@ -1,12 +1,17 @@
-"""The ELBO core shared by every VAE: encode, sample, reconstruct, regularise, evaluate.
+"""One base for every latent-variable model: encode, posterior, sample, decode, likelihood.
 
-A paper's model subclasses ``VAE`` and supplies only ``log_likelihood`` (and, if needed,
-``inputs``); KL estimation, warm-up, logging and importance-sampled evaluation live here.
+A paper's model supplies ``log_likelihood`` (and, if needed, ``inputs`` and its passes); the loss
+comes from an ``Objective`` (``vaezoo.objectives``), the optimisers from the ``optimizer/`` group,
+the test-time estimators from the ``eval/`` group (``vaezoo.evaluation``). Optimisation is
+automatic unless the objective trains parameters of its own (a critic) with another optimiser:
+then each step updates ``main`` on the objective's loss and every other optimiser on its term's
+own loss, with the same gradient clipping and epoch-wise LR scheduling as the automatic mode.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 
 import lightning.pytorch as pl
 import torch
@@ -15,87 +20,102 @@ from torch.distributions import Distribution
 from torchmetrics import MeanMetric
 
 from vaezoo.distributions.directional import DirectionalDistribution
+from vaezoo.evaluation.base import STAGES, EvalSettings, EvalStep, Evaluator
 from vaezoo.latent.base import LatentHead
-from vaezoo.metrics.loglik import ImportanceSampledLogLik
-from vaezoo.models.optimization import ConfiguredOptimization, check_optimization
-from vaezoo.objectives.annealing import KLSchedule
-from vaezoo.objectives.kl import KLTerm
-from vaezoo.objectives.score import with_score_correction
+from vaezoo.models.optimization import Optimization, adam, merge_optimizations
+from vaezoo.objectives.base import Pass, Passes
+from vaezoo.objectives.objective import Objective, elbo
+from vaezoo.objectives.schedules import Progress
 from vaezoo.priors.base import Prior
 
 
-class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
-    """Variational autoencoder trained on the beta-weighted ELBO E_q[log p(x|z)] - beta KL(q||p).
+class LatentVariableModel(pl.LightningModule, ABC):
+    """The run's composed config.yaml records every setting, so no hyperparameters are saved in
+    checkpoints (they keep tensors and plain containers: ``torch.load(weights_only=True)``).
 
     Args:
-        encoder: x -> features; must expose ``out_features``.
-        latent: features -> q(z|x).
-        decoder: z -> likelihood parameters.
-        prior: p(z).
-        optimizer: "adam" or "sgd".
-        lr: learning rate.
-        lr_decay: factor applied to the learning rate after every epoch whose validation ELBO
-            did not improve (1 = constant learning rate).
-        kl_schedule: "linear", "sigmoid" or "constant" (``vaezoo.objectives.annealing``).
-        kl_warmup_epochs: epochs of the KL weight's rise (0 = none).
-        kl_weight: the KL weight after the rise, or throughout for "constant".
-        is_samples: importance samples K of the test log-likelihood (0: not estimated).
-        is_chunk: samples decoded at once while estimating it (memory bound).
-        val_is_samples: importance samples of a per-epoch log-likelihood on the first
-            ``val_is_examples`` validation examples, for learning curves (0 = off).
-        gradient_clip_norm: clip the global gradient norm to this (None: no clipping); part of
-            the model's training protocol, so it lives here rather than in the Trainer config.
+        encoder: x -> features (``out_features`` wide); None for a model without a code.
+        latent: features -> q(z|x); None without a code.
+        decoder: the likelihood's network.
+        prior: p(z); None without a code.
+        objective: the loss (default: the ELBO).
+        optimizers: {"main": ``Optimization``} (default: Adam 1e-3); objective terms with
+            parameters of their own add theirs.
     """
 
-    def __init__(
-        self,
-        encoder: nn.Module,
-        latent: LatentHead,
-        decoder: nn.Module,
-        prior: Prior,
-        optimizer: str = "adam",
-        lr: float = 1e-3,
-        lr_decay: float = 1.0,
-        kl_schedule: str = "linear",
-        kl_warmup_epochs: float = 0.0,
-        kl_weight: float = 1.0,
-        is_samples: int = 500,
-        is_chunk: int = 100,
-        val_is_samples: int = 0,
-        val_is_examples: int = 1000,
-        gradient_clip_norm: float | None = None,
-    ) -> None:
+    # How the reported bound (``test/elbo``) is estimated.
+    bound_estimator: dict = {"method": "single_sample_monte_carlo", "samples": 1}
+
+    def __init__(self, encoder: nn.Module | None, latent: LatentHead | None, decoder: nn.Module | None,
+                 prior: Prior | None, objective: Objective | None = None,
+                 optimizers: Mapping[str, Optimization] | None = None) -> None:
         super().__init__()
-        self.save_hyperparameters(ignore=["encoder", "latent", "decoder", "prior"])
-        if latent.dim != prior.dim:
+        if latent is not None and prior is not None and latent.dim != prior.dim:
             raise ValueError(f"latent.dim={latent.dim} differs from prior.dim={prior.dim}")
         self.encoder, self.latent, self.decoder, self.prior = encoder, latent, decoder, prior
-        self.kl_term = KLTerm()
-        check_optimization(optimizer, lr_decay)
-        self.kl_weight = KLSchedule(kl_schedule, kl_warmup_epochs, kl_weight)
+        self.objective = objective if objective is not None else elbo()
+        self.optimizations = merge_optimizations(optimizers if optimizers is not None else adam(),
+                                                 self.objective.optimizations())
+        self.automatic_optimization = len(self.optimizations) == 1
         # nan_strategy="disable": a NaN must reach checkpointing and early stopping, not be dropped.
-        self.metrics = nn.ModuleDict({
+        self.bound_metrics = nn.ModuleDict({
             f"{stage}_{name}": MeanMetric(nan_strategy="disable")
-            for stage in ("val", "test") for name in ("elbo", "re", "kl")
-        })
-        self.test_ll = ImportanceSampledLogLik()
-        self.val_ll = ImportanceSampledLogLik()
+            for stage in STAGES for name in ("elbo", *self.objective.terms)})
+        self.evaluators = nn.ModuleList()
+        self._epoch_sums: dict[str, torch.Tensor | float] = {}
+        self._epoch_examples = 0
 
+    # --- the model -------------------------------------------------------------------------
     @abstractmethod
-    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    def log_likelihood(self, x, z: torch.Tensor | None) -> torch.Tensor:
         """log p(x|z) for z [*sample, batch, dim] -> [*sample, batch]."""
 
-    def inputs(self, batch) -> torch.Tensor:
-        """The tensor x of a batch; datasets yield (x, label) pairs."""
+    def inputs(self, batch):
+        """The inputs x of a batch; datasets yield (x, label) pairs."""
         return batch[0]
 
-    def posterior(self, x: torch.Tensor) -> Distribution:
+    def posterior(self, x) -> Distribution:
         return self.latent(self.encoder(x))
 
     def prior_distribution(self) -> Distribution:
         """p(z); a VampPrior builds it from ``posterior`` at its pseudo-inputs."""
         return self.prior(encode=self.posterior)
 
+    def encode(self, x, **extras) -> Pass:
+        """x, q(z|x), one sample z per example with the sampler's score, and the prior."""
+        if self.latent is None:
+            return Pass(x, **extras)
+        q = self.posterior(x)
+        z, score = self.latent.sample(q)
+        return Pass(x, q, z, score, prior=self.prior_distribution, **extras)
+
+    def training_passes(self, batch) -> Passes:
+        return Passes(data=lambda: self.encode(self.inputs(batch)))
+
+    def evaluation_passes(self, batch) -> Passes:
+        return self.training_passes(batch)
+
+    def batch_size(self, batch) -> int:
+        """Examples in a batch, the weight of its logged means."""
+        return len(self.inputs(batch))
+
+    # --- evaluation set-up ------------------------------------------------------------------
+    def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
+        """The evaluators this family always reports (besides the bound and its terms)."""
+        return []
+
+    def configure_evaluation(self, settings: EvalSettings) -> None:
+        """Test-time estimators from the ``eval`` group, replacing any configured before."""
+        self.evaluators = nn.ModuleList([*self.default_evaluators(settings), *settings.evaluators.values()])
+
+    def estimators(self) -> dict[str, dict]:
+        """How each reported test number was estimated (written to results.json)."""
+        kinds = {"test/elbo": dict(self.bound_estimator)}
+        for evaluator in self.evaluators:
+            kinds |= evaluator.estimators()
+        return kinds
+
+    # --- training ---------------------------------------------------------------------------
     def setup(self, stage: str) -> None:
         """A prior initialised from data (VampPrior, ``prior.init=data``) gets training inputs (the
         first shuffled batches) here: before a resumed run's checkpoint is restored, so that one wins."""
@@ -107,29 +127,55 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
                     break
             self.prior.initialise_from(torch.cat(inputs))
 
-    def elbo_terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Distribution]:
-        """Single-sample reconstruction term and KL per example, and q(z|x)."""
-        q = self.posterior(x)
-        z, score = self.latent.sample(q)
-        re = self.log_likelihood(x, z)
-        p = self.prior_distribution()
-        kl = self.kl_term(q, p, z)
-        if score is not None:  # every term that reads z gets the sampler's correction
-            re = with_score_correction(re, score)
-            if self.kl_term.method(q, p) == "monte_carlo":
-                kl = with_score_correction(kl, score)
-        return re, kl, q
+    def on_fit_start(self) -> None:
+        self.objective.bind(self.trainer.datamodule)
 
-    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        x = self.inputs(batch)
-        re, kl, q = self.elbo_terms(x)
-        beta = self.kl_weight(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches))
-        loss = -(re - beta * kl).mean()
-        stats = {"loss": loss, "elbo": (re - kl).mean(), "re": re.mean(), "kl": kl.mean(), "beta": beta}
-        if isinstance(q, DirectionalDistribution):
-            stats["kappa"] = q.scale.mean()
-        self._accumulate_epoch_stats(stats, len(x))
-        return loss
+    def progress(self, batch_idx: int) -> Progress:
+        if self._trainer is None:
+            return Progress()
+        return Progress(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches), self.global_step)
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor | None:
+        passes = self.training_passes(batch)
+        result = self.objective(self, passes, self.progress(batch_idx))
+        directional = [data.q for data in passes.built().values() if isinstance(data.q, DirectionalDistribution)]
+        if directional:
+            result.stats["kappa"] = directional[0].scale.mean()
+        self._accumulate_epoch_stats(result.stats, self.batch_size(batch))
+        if self.automatic_optimization:
+            return result.loss
+        self._manual_step(result.loss, passes)
+        return None
+
+    def _manual_step(self, loss: torch.Tensor, passes: Passes) -> None:
+        """``main`` on the objective's loss, then every other optimiser on its terms' own loss."""
+        optimizers = dict(zip(self.optimizations, self.optimizers(), strict=True))
+        self._update(optimizers["main"], "main", loss)
+        for name, own_loss in self.objective.own_losses(self, passes).items():
+            self._update(optimizers[name], name, own_loss)
+
+    def _update(self, optimizer, name: str, loss: torch.Tensor) -> None:
+        optimizer.zero_grad()
+        self.manual_backward(loss)
+        clip = self.optimizations[name].gradient_clip_norm
+        if clip is not None:
+            self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm="norm")
+        optimizer.step()
+
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
+        """Automatic optimisation has one optimiser, ``main``; its clipping overrides the Trainer's."""
+        clip = self.optimizations["main"].gradient_clip_norm
+        clip = clip if clip is not None else gradient_clip_val
+        if clip is not None:
+            self.clip_gradients(optimizer, gradient_clip_val=clip,
+                                gradient_clip_algorithm=gradient_clip_algorithm or "norm")
+
+    def configure_optimizers(self):
+        groups = self.objective.parameter_groups()
+        claimed = {id(p) for parameters in groups.values() for p in parameters}
+        parameters = {"main": [p for p in self.parameters() if id(p) not in claimed], **groups}
+        configs = [optimization.lightning_config(parameters[name]) for name, optimization in self.optimizations.items()]
+        return configs[0] if len(configs) == 1 else configs
 
     def _accumulate_epoch_stats(self, stats: dict, batch_size: int) -> None:
         """Batch-size-weighted sums, logged once per epoch: one self.log call per step and value
@@ -140,59 +186,43 @@ class VAE(ConfiguredOptimization, pl.LightningModule, ABC):
         self._epoch_examples += batch_size
 
     def on_train_epoch_start(self) -> None:
-        self._epoch_sums: dict[str, torch.Tensor | float] = {}
-        self._epoch_examples = 0
+        self._epoch_sums, self._epoch_examples = {}, 0
 
     def on_train_epoch_end(self) -> None:
         means = {f"train/{k}": torch.as_tensor(v / self._epoch_examples, dtype=torch.float32, device=self.device)
                  for k, v in self._epoch_sums.items()}
         self.log_dict(means, sync_dist=True)
+        if not self.automatic_optimization:
+            self._step_schedulers()
 
-    def _evaluate(self, batch, stage: str):
-        x = self.inputs(batch)
-        re, kl, _ = self.elbo_terms(x)
-        for name, value in (("elbo", re - kl), ("re", re), ("kl", kl)):
-            metric = self.metrics[f"{stage}_{name}"]
+    def _step_schedulers(self) -> None:
+        """Manual optimisation: Lightning leaves the epoch-wise schedulers to the model."""
+        schedulers = self.lr_schedulers()
+        schedulers = schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []
+        configs = [c for c in self.trainer.lr_scheduler_configs]
+        for scheduler, config in zip(schedulers, configs, strict=True):
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                if config.monitor in self.trainer.callback_metrics:
+                    scheduler.step(self.trainer.callback_metrics[config.monitor])
+            else:
+                scheduler.step()
+
+    # --- evaluation -------------------------------------------------------------------------
+    def _evaluate(self, batch, batch_idx: int, stage: str) -> None:
+        passes = self.evaluation_passes(batch)
+        values = self.objective.values(self, passes)
+        bound = self.objective.bound(values)
+        size = self.batch_size(batch)
+        for name, value in {"elbo": bound, **values}.items():
+            metric = self.bound_metrics[f"{stage}_{name}"]
             metric.update(value)
-            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=len(x))
-        self.log_extra_metrics(stage, x, re, kl)
-        return x
-
-    def log_extra_metrics(self, stage: str, x, re: torch.Tensor, kl: torch.Tensor) -> None:
-        """Model-specific evaluation metrics beyond ELBO / RE / KL (the text models' perplexity)."""
+            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=size)
+        step = EvalStep(batch, batch_idx, passes, bound)
+        for evaluator in self.evaluators:
+            evaluator.update(self, stage, step)
 
     def validation_step(self, batch, batch_idx: int) -> None:
-        x = self._evaluate(batch, "val")
-        seen = batch_idx * len(x)
-        if self.hparams.val_is_samples > 0 and seen < self.hparams.val_is_examples:
-            x = x[: self.hparams.val_is_examples - seen]
-            self.val_ll.update(self.importance_log_weights(x, self.hparams.val_is_samples, self.hparams.is_chunk))
-            self.log("val/ll", self.val_ll, on_step=False, on_epoch=True, batch_size=len(x))
+        self._evaluate(batch, batch_idx, "val")
 
     def test_step(self, batch, batch_idx: int) -> None:
-        x = self._evaluate(batch, "test")
-        if self.hparams.is_samples > 0:
-            log_weights = self.importance_log_weights(x, self.hparams.is_samples, self.hparams.is_chunk)
-            self.test_ll.update(log_weights)
-            self.log("test/ll", self.test_ll, on_step=False, on_epoch=True, batch_size=len(x))
-            self.log_extra_test_metrics(x, log_weights)
-
-    def log_extra_test_metrics(self, x: torch.Tensor, log_weights: torch.Tensor) -> None:
-        """Metrics derived from the importance weights [samples, batch] (an image model's bits per dim)."""
-
-    @torch.no_grad()
-    def importance_log_weights(self, x: torch.Tensor, samples: int, chunk: int) -> torch.Tensor:
-        """log p(x|z_k) + log p(z_k) - log q(z_k|x), z_k ~ q(z|x): [samples, batch]."""
-        q, p = self.posterior(x), self.prior_distribution()
-        weights = []
-        for start in range(0, samples, chunk):
-            z = q.rsample((min(chunk, samples - start),))
-            weights.append(self.log_likelihood(x, z) + p.log_prob(z) - q.log_prob(z))
-        return torch.cat(weights)
-
-    def estimators(self) -> dict[str, dict]:
-        """How each reported test number was estimated (written to results.json)."""
-        kinds = {"test/elbo": {"method": "single_sample_monte_carlo", "samples": 1}}
-        if self.hparams.is_samples > 0:
-            kinds["test/ll"] = {"method": "importance_sampling", "samples": self.hparams.is_samples}
-        return kinds
+        self._evaluate(batch, batch_idx, "test")

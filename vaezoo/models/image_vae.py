@@ -4,15 +4,13 @@ et al. 2018, §5.2; the VampPrior's MNIST models) or a discretised logistic on 8
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 
 from vaezoo.distributions.discretized_logistic import discretized_logistic_log_prob
-from vaezoo.metrics.loglik import ImportanceSampledLogLik
-from vaezoo.models.base import VAE
+from vaezoo.evaluation import EvalSettings, Evaluator, ImportanceSampling
+from vaezoo.models.base import LatentVariableModel
 
 # Decoder outputs per pixel: Bernoulli logits, or a logistic location and log-scale.
 OUTPUTS_PER_PIXEL = {"bernoulli": 1, "discretized_logistic": 2}
@@ -25,22 +23,27 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Ten
     return -binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
 
 
-class ImageVAE(VAE):
+class ImageVAE(LatentVariableModel):
     """x [batch, pixels] in [0, 1]. The decoder returns, per pixel, Bernoulli logits
     ("bernoulli", x binary) or a location and a log-scale ("discretized_logistic": 2 x pixels
     outputs; location sigmoid(.), log-scale clipped to ``LOG_SCALE_RANGE``).
 
-    Besides ``VAE``'s metrics the test reports ``test/nll`` (nats) and, for the discretised
-    logistic, ``test/bpd``: bits per dimension, NLL / (pixels ln 2).
+    Its importance-sampled evaluation reports ``test/nll`` (nats) besides ``test/ll`` and, for
+    the discretised logistic, ``test/bpd``: bits per dimension, NLL / (pixels ln 2).
     """
 
-    def __init__(self, *args, likelihood: str = "bernoulli", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, encoder: nn.Module, latent, decoder: nn.Module, prior, objective=None, optimizers=None,
+                 likelihood: str = "bernoulli") -> None:
+        super().__init__(encoder, latent, decoder, prior, objective, optimizers)
         if likelihood not in OUTPUTS_PER_PIXEL:
             raise ValueError(f"model.likelihood={likelihood!r} is not one of {sorted(OUTPUTS_PER_PIXEL)}")
         self.likelihood = likelihood
-        self.test_nll = ImportanceSampledLogLik(scale=-1.0)
-        self.test_bpd = ImportanceSampledLogLik(scale=-1.0 / (self.encoder.in_features * math.log(2.0)))
+        self.configure_evaluation(EvalSettings())
+
+    def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
+        dims = self.encoder.in_features if self.likelihood == "discretized_logistic" else None
+        return [ImportanceSampling(settings.is_samples, settings.is_chunk, settings.val_is_samples,
+                                   settings.val_is_examples, negative=True, dims=dims)]
 
     def inputs(self, batch) -> torch.Tensor:
         return batch[0].flatten(1)
@@ -62,10 +65,3 @@ class ImageVAE(VAE):
     def mean_image(self, z: torch.Tensor) -> torch.Tensor:
         """E[x|z] for pictures: Bernoulli means, or the logistic locations."""
         return torch.sigmoid(self.decode(z)[0])
-
-    def log_extra_test_metrics(self, x: torch.Tensor, log_weights: torch.Tensor) -> None:
-        self.test_nll.update(log_weights)
-        self.log("test/nll", self.test_nll, on_step=False, on_epoch=True, batch_size=len(x))
-        if self.likelihood == "discretized_logistic":
-            self.test_bpd.update(log_weights)
-            self.log("test/bpd", self.test_bpd, on_step=False, on_epoch=True, batch_size=len(x))

@@ -14,23 +14,25 @@ only the decoder, then as many that update only the encoder (and posterior head)
 from __future__ import annotations
 
 import torch
-from torchmetrics import Metric
 
-from vaezoo.metrics.perplexity import BoundPerplexity, PerDocumentPerplexity
-from vaezoo.models.base import VAE
+from vaezoo.evaluation import DocumentPerplexity, EvalSettings, Evaluator, ImportanceSampling
+from vaezoo.models.base import LatentVariableModel
 
 
-class DocumentVAE(VAE):
+class DocumentVAE(LatentVariableModel):
     """Batches are (counts [batch, vocab], labels); the decoder returns log-probabilities."""
 
-    def __init__(self, *args, alternate_epochs: int = 0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, encoder, latent, decoder, prior, objective=None, optimizers=None,
+                 alternate_epochs: int = 0) -> None:
+        super().__init__(encoder, latent, decoder, prior, objective, optimizers)
         if alternate_epochs < 0:
             raise ValueError(f"model.alternate_epochs={alternate_epochs} must be >= 0 (0: joint updates)")
         self.alternate_epochs = alternate_epochs
-        self.perplexities = torch.nn.ModuleDict({
-            f"{stage}_{name}": metric() for stage in ("val", "test")
-            for name, metric in (("ppl", PerDocumentPerplexity), ("ppl_corpus", BoundPerplexity))})
+        self.configure_evaluation(EvalSettings())
+
+    def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
+        return [DocumentPerplexity(), ImportanceSampling(settings.is_samples, settings.is_chunk,
+                                                         settings.val_is_samples, settings.val_is_examples)]
 
     def on_train_epoch_start(self) -> None:
         super().on_train_epoch_start()
@@ -42,10 +44,3 @@ class DocumentVAE(VAE):
 
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         return (x * self.decoder(z)).sum(-1)
-
-    def log_extra_metrics(self, stage: str, x: torch.Tensor, re: torch.Tensor, kl: torch.Tensor) -> None:
-        nll, tokens = kl - re, x.sum(-1)
-        for name in ("ppl", "ppl_corpus"):
-            metric: Metric = self.perplexities[f"{stage}_{name}"]
-            metric.update(nll, tokens)
-            self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=len(x))

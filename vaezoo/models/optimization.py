@@ -1,9 +1,19 @@
-"""The optimiser, learning-rate decay and gradient clipping of a model, from its hyperparameters
-``optimizer``, ``lr``, ``lr_decay`` and ``gradient_clip_norm`` (shared by every LightningModule)."""
+"""Optimisers of a model: a dict of named ``Optimization``s.
+
+The ``optimizer/`` config group gives ``main``, which trains every parameter that no objective
+term claims; a term with parameters of its own (a critic) brings its own ``Optimization``, named
+after the term. Optimisers and schedulers are Hydra ``_partial_`` factories, so any torch (or
+user) class works without a registry.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+
 import torch
+
+ParameterFactory = Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]
 
 
 class AdamNormGrad(torch.optim.Adam):
@@ -25,34 +35,46 @@ class AdamNormGrad(torch.optim.Adam):
         return loss
 
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "adam_normgrad": AdamNormGrad, "sgd": torch.optim.SGD}
+class Optimization:
+    """One optimiser with its learning-rate scheduler and gradient clipping.
 
-
-def check_optimization(optimizer: str, lr_decay: float) -> None:
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"model.optimizer={optimizer!r} is not one of {sorted(OPTIMIZERS)}")
-    if not 0 < lr_decay <= 1:
-        raise ValueError(f"model.lr_decay={lr_decay} must be in (0, 1]")
-
-
-class ConfiguredOptimization:
-    """Mixin for LightningModules whose ``hparams`` hold the four keys above.
-
-    ``lr_decay`` < 1 multiplies the learning rate by it after every epoch whose validation ELBO did
-    not improve (Xu & Durrett 2018, §4: "SGD with decayed learning rate and gradient clipping").
-    Clipping is part of a model's protocol, so it is a model setting rather than a Trainer one.
+    Args:
+        optimizer: parameters -> optimiser.
+        scheduler: optimiser -> LR scheduler, stepped once per epoch (None: constant rate). A
+            ``ReduceLROnPlateau`` reads ``monitor`` (Xu & Durrett 2018, §4: "SGD with decayed
+            learning rate": lr / 1.2 after an epoch whose validation ELBO did not improve).
+        monitor: the metric a plateau scheduler reads.
+        gradient_clip_norm: clip the global gradient norm of this optimiser's parameters (None:
+            no clipping). Part of a model's training protocol, so it lives here, not in the Trainer.
     """
 
-    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
-        clip = self.hparams.gradient_clip_norm if self.hparams.gradient_clip_norm is not None else gradient_clip_val
-        if clip is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=clip,
-                                gradient_clip_algorithm=gradient_clip_algorithm or "norm")
 
-    def configure_optimizers(self) -> torch.optim.Optimizer | dict:
-        optimizer = OPTIMIZERS[self.hparams.optimizer](self.parameters(), lr=self.hparams.lr)
-        if self.hparams.lr_decay == 1.0:
-            return optimizer
-        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=self.hparams.lr_decay,
-                                                             patience=0)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": plateau, "monitor": "val/elbo"}}
+    def __init__(self, optimizer: ParameterFactory, scheduler: Callable[[torch.optim.Optimizer], object] | None = None,
+                 monitor: str = "val/elbo", gradient_clip_norm: float | None = None) -> None:
+        if gradient_clip_norm is not None and gradient_clip_norm <= 0:
+            raise ValueError(f"gradient_clip_norm={gradient_clip_norm} must be positive (or null: no clipping)")
+        self.optimizer, self.scheduler, self.monitor = optimizer, scheduler, monitor
+        self.gradient_clip_norm = gradient_clip_norm
+
+    def lightning_config(self, parameters: list[torch.nn.Parameter]) -> dict:
+        """Lightning's {"optimizer", "lr_scheduler"} dict for ``configure_optimizers``."""
+        optimizer = self.optimizer(parameters)
+        config: dict = {"optimizer": optimizer}
+        if self.scheduler is not None:
+            config["lr_scheduler"] = {"scheduler": self.scheduler(optimizer), "monitor": self.monitor,
+                                      "interval": "epoch"}
+        return config
+
+
+def adam(lr: float = 1e-3) -> dict[str, Optimization]:
+    """The default: one Adam optimiser over every parameter."""
+    return {"main": Optimization(partial(torch.optim.Adam, lr=lr))}
+
+
+def merge_optimizations(configured: Mapping[str, Optimization], of_terms: Mapping[str, Optimization]
+                        ) -> dict[str, Optimization]:
+    """The ``optimizer`` group's ``main`` and the terms' own optimisers, by name."""
+    if set(configured) != {"main"}:
+        raise ValueError(f"optimizer: expected one entry, main, got {sorted(configured)}; a term with parameters "
+                         "of its own brings its optimiser in its config (objective.terms.<name>.optimization)")
+    return {"main": configured["main"], **of_terms}

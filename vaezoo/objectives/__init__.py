@@ -1,6 +1,12 @@
-"""Training objectives: the KL term and its weight schedules."""
+"""Training objectives: losses as sums of named, weighted terms, their weight schedules and the
+score-function correction, applied once for every term that reads the sample."""
 
-from vaezoo.objectives.annealing import KLSchedule
-from vaezoo.objectives.kl import KLTerm
+from vaezoo.objectives.adversarial import LatentAdversary
+from vaezoo.objectives.base import Pass, Passes, Term
+from vaezoo.objectives.kl import KL
+from vaezoo.objectives.objective import Objective, StepResult, elbo
+from vaezoo.objectives.reconstruction import Reconstruction
+from vaezoo.objectives.schedules import Constant, Cyclical, Linear, Progress, Schedule, Sigmoid, TrainingShare
 
-__all__ = ["KLSchedule", "KLTerm"]
+__all__ = ["KL", "Constant", "Cyclical", "LatentAdversary", "Linear", "Objective", "Pass", "Passes", "Progress",
+           "Reconstruction", "Schedule", "Sigmoid", "StepResult", "Term", "TrainingShare", "elbo"]

@@ -7,21 +7,43 @@ import logging
 import torch
 from torch.distributions import Distribution, kl_divergence
 
+from vaezoo.objectives.base import Pass, Term
+from vaezoo.objectives.schedules import Schedule
+
 log = logging.getLogger(__name__)
 
 
-class KLTerm:
-    """Chooses, once per (posterior, prior) type pair, between the registered closed form and
-    the single-sample estimate log q(z|x) - log p(z) at the z used for reconstruction, and logs
-    the choice once."""
+class KL(Term):
+    """KL per example. Chooses, once per (posterior, prior) type pair, between the registered
+    closed form and the single-sample estimate log q(z|x) - log p(z) at the z used for
+    reconstruction, and logs the choice once; only the estimate reads the sample.
 
-    def __init__(self) -> None:
+    Args:
+        weight: beta, or its annealing schedule.
+        divide_by_count: divide each code's KL by the number of codes in the pass: for a graph
+            of N nodes whose likelihood is a mean over node pairs, the KL of the whole graph over
+            N^2 pairs, the scaling of Kipf & Welling's (2016) VGAE code (Davidson et al. 2018 F.3
+            state none).
+    """
+
+    sign, bound_sign = 1, -1
+
+    def __init__(self, weight: Schedule | float = 1.0, from_pass: str = "data", divide_by_count: bool = False) -> None:
+        super().__init__(weight, from_pass)
+        self.divide_by_count = divide_by_count
         self._closed_form: dict[tuple[type, type], bool] = {}
 
     def method(self, q: Distribution, p: Distribution) -> str:
         return "closed_form" if self._has_closed_form(q, p) else "monte_carlo"
 
-    def __call__(self, q: Distribution, p: Distribution, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, model, data: Pass) -> torch.Tensor:
+        kl = self.divergence(data.q, data.prior, data.z)
+        return kl / kl.shape[0] if self.divide_by_count else kl
+
+    def reads_sample(self, model, data: Pass) -> bool:
+        return self.method(data.q, data.prior) == "monte_carlo"
+
+    def divergence(self, q: Distribution, p: Distribution, z: torch.Tensor) -> torch.Tensor:
         """KL per example, shape q.batch_shape; ``z`` is a sample of q, [*sample, *batch, dim]."""
         if self._has_closed_form(q, p):
             return kl_divergence(q, p)

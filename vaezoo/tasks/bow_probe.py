@@ -10,7 +10,6 @@ hold-out), and the cosine is averaged over the whole test split, so it measures 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from vaezoo.report.compare import paper_row
-from vaezoo.tasks.checkpoints import load_trained, source_run, write_probe_results
+from vaezoo.results import RunRecorder
+from vaezoo.tasks.checkpoints import load_trained, source_run, trained_run_scale
 from vaezoo.tasks.sentence_codes import describe, mean_cosine, require_sentence_vae, sentence_codes
 
 
@@ -35,7 +35,7 @@ def regression_cosine(inputs: np.ndarray, targets: np.ndarray, test_inputs: np.n
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """Both regression directions on one trained NVRNN or NVRNN-BoW; writes results.json and table6.md."""
-    started = time.perf_counter()
+    recorder = RunRecorder(cfg, output_dir)
     checkpoint, source = source_run(cfg, overrides)
     model, datamodule, _ = load_trained(checkpoint, source)
     model = require_sentence_vae(model, checkpoint, cfg.task)
@@ -55,7 +55,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     rows = [f"xu2018_table6.csv:model={model_name}"]
     (output_dir / "table6.md").write_text(markdown(metrics, rows[0], with_bow, len(sample), len(test_mu)))
     estimators = {"cosine": {"method": "mlp_regression_test_mean", "samples": len(test_mu)}}
-    return write_probe_results(cfg, output_dir, checkpoint, started, rows, metrics, estimators,
+    return recorder.write(trained_run_scale(cfg, checkpoint), metrics, estimators, paper_rows=rows,
+                          source_checkpoint=str(checkpoint),
                                source_model=describe(source, model))
 
 

@@ -4,7 +4,6 @@ tasks that read a finished model instead of training one."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -12,9 +11,8 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from vaezoo.config import override_keys
 from vaezoo.errors import ConfigError
-from vaezoo.results import git_sha, write_results
+from vaezoo.results import override_keys
 from vaezoo.train import build_model, data_sizes
 
 
@@ -30,6 +28,10 @@ def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> 
         raise ConfigError(f"ckpt_path={cfg.ckpt_path}: expected a checkpoint inside <run dir>/checkpoints/ with the "
                           f"run's config.yaml in <run dir>; missing {missing}")
     source = OmegaConf.load(config)
+    missing_groups = [group for group in ("objective", "optimizer", "eval") if group not in source]
+    if missing_groups:
+        raise ConfigError(f"ckpt_path={cfg.ckpt_path}: {config} has no {missing_groups}: it was written before the "
+                          "objective, optimizer and eval groups existed; train the run again with this version")
     if "data_root" in override_keys(overrides) and source.data.get("root") is not None:
         source.data.root = cfg.data_root
     return checkpoint, source
@@ -54,30 +56,12 @@ def _source_results(checkpoint: Path) -> dict:
     return json.loads(results.read_text()) if results.is_file() else {}
 
 
-def source_scale(checkpoint: Path) -> str:
-    """The scale of the trained model's run (its results.json); "reduced" while it is unfinished."""
-    return _source_results(checkpoint).get("scale", "reduced")
+def trained_run_scale(cfg: DictConfig, checkpoint: Path) -> str:
+    """The scale of a task that measures a trained model: the trained run's (its results.json;
+    "reduced" while it is unfinished), or "smoke" for a smoke run of the task."""
+    return "smoke" if cfg.smoke else _source_results(checkpoint).get("scale", "reduced")
 
 
 def source_epochs(checkpoint: Path) -> int | None:
     """Epochs the trained model's run trained for (its results.json), None while it is unfinished."""
     return _source_results(checkpoint).get("epochs")
-
-
-def write_probe_results(cfg: DictConfig, output_dir: Path, checkpoint: Path, started: float, paper_rows: list[str],
-                        metrics: dict[str, float], estimators: dict[str, dict], **extra) -> dict:
-    """results.json of a task that measures a trained model (its scale is the trained run's)."""
-    record = {
-        "experiment": cfg.name,
-        "paper_rows": paper_rows,
-        "scale": "smoke" if cfg.smoke else source_scale(checkpoint),
-        "seed": cfg.seed,
-        "git_sha": git_sha(),
-        "wall_time_s": round(time.perf_counter() - started, 2),
-        "source_checkpoint": str(checkpoint),
-        **extra,
-        "metrics": metrics,
-        "estimators": estimators,
-    }
-    write_results(output_dir / "results.json", record)
-    return record

@@ -9,7 +9,6 @@ and the geodesic distance arccos(x^T y) on the sphere. Repeated draws give mean 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from vaezoo.errors import ConfigError
 from vaezoo.latent.base import SPHERE
 from vaezoo.report.compare import paper_row
-from vaezoo.tasks.checkpoints import load_trained, source_run, write_probe_results
+from vaezoo.results import RunRecorder
+from vaezoo.tasks.checkpoints import load_trained, source_run, trained_run_scale
 
 
 def latent_distances(a: torch.Tensor, b: torch.Tensor, geometry: str) -> torch.Tensor:
@@ -63,7 +63,7 @@ def encode(model, dataset, batch_size: int = 1000, binarization_seed: int = 0) -
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """k-NN accuracy for every N of ``cfg.latent_knn.labelled``; writes results.json."""
-    started = time.perf_counter()
+    recorder = RunRecorder(cfg, output_dir)
     checkpoint, source = source_run(cfg, overrides)
     if cfg.smoke:
         source.data.subset = None  # every class must be present for a class-balanced draw
@@ -91,7 +91,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     rows = [f"davidson2018_table2.csv:d={source.paper_d},labels={n}" for n in settings.labelled]
     (output_dir / "table2.md").write_text(markdown(metrics, rows, geometry, settings))
     estimators = {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": settings.draws}}
-    return write_probe_results(cfg, output_dir, checkpoint, started, rows, metrics, estimators)
+    return recorder.write(trained_run_scale(cfg, checkpoint), metrics, estimators, paper_rows=rows,
+                          source_checkpoint=str(checkpoint))
 
 
 def markdown(metrics: dict[str, float], rows: list[str], geometry: str, settings: DictConfig) -> str:

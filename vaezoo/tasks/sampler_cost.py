@@ -9,7 +9,6 @@ so about +-0.03). d is the manifold dimension, z on S^d in R^{d+1}, as in Table 
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import scipy.integrate
@@ -19,7 +18,7 @@ from omegaconf import DictConfig
 
 from vaezoo.distributions.vmf import VonMisesFisher
 from vaezoo.paper_tables import read_table
-from vaezoo.results import git_sha, write_results
+from vaezoo.results import RunRecorder
 
 
 def exact_expected_proposals(kappa: float, dim: int) -> float:
@@ -74,7 +73,7 @@ def markdown(cells: list[dict], samples: int) -> str:
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """Measure every (d, kappa) cell of ``cfg.sampler_cost``; write table5.md and results.json."""
-    started = time.perf_counter()
+    recorder = RunRecorder(cfg, output_dir)
     torch.manual_seed(cfg.seed)
     settings = cfg.sampler_cost
     paper = published_table()
@@ -86,17 +85,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
                           "exact": exact_expected_proposals(float(kappa), d + 1),
                           "paper": paper.get((d, float(kappa)))})
     (output_dir / "table5.md").write_text(markdown(cells, settings.samples))
-    record = {
-        "experiment": cfg.name,
-        "paper_rows": list(cfg.paper_rows),
-        "scale": "smoke" if cfg.smoke else cfg.scale,
-        "seed": cfg.seed,
-        "git_sha": git_sha(),
-        "wall_time_s": round(time.perf_counter() - started, 2),
-        "metrics": {f"proposals/d={c['d']},kappa={c['kappa']:g}": c["measured"] for c in cells}
-        | {f"exact/d={c['d']},kappa={c['kappa']:g}": c["exact"] for c in cells},
-        "estimators": {"proposals": {"method": "monte_carlo", "samples": settings.samples},
-                       "exact": {"method": "quadrature", "samples": None}},
-    }
-    write_results(output_dir / "results.json", record)
-    return record
+    metrics = ({f"proposals/d={c['d']},kappa={c['kappa']:g}": c["measured"] for c in cells}
+               | {f"exact/d={c['d']},kappa={c['kappa']:g}": c["exact"] for c in cells})
+    estimators = {"proposals": {"method": "monte_carlo", "samples": settings.samples},
+                  "exact": {"method": "quadrature", "samples": None}}
+    return recorder.write("smoke" if cfg.smoke else cfg.scale, metrics, estimators)

@@ -8,7 +8,6 @@ results.json holds ours only; ``vaezoo.report.figures`` draws the four models' c
 
 from __future__ import annotations
 
-import time
 from functools import partial
 from pathlib import Path
 
@@ -16,13 +15,14 @@ import numpy as np
 from omegaconf import DictConfig
 
 from vaezoo.data.perturb import swap_words_in_batch
-from vaezoo.tasks.checkpoints import load_trained, source_run, write_probe_results
+from vaezoo.results import RunRecorder
+from vaezoo.tasks.checkpoints import load_trained, source_run, trained_run_scale
 from vaezoo.tasks.sentence_codes import describe, mean_cosine, require_sentence_vae, sentence_codes
 
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """The average cosine at every probability of ``cfg.swap_probe.probabilities``; writes results.json."""
-    started = time.perf_counter()
+    recorder = RunRecorder(cfg, output_dir)
     checkpoint, source = source_run(cfg, overrides)
     model, datamodule, _ = load_trained(checkpoint, source)
     model = require_sentence_vae(model, checkpoint, cfg.task)
@@ -33,5 +33,6 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         swapped, _ = sentence_codes(model, datamodule.loader("test"), perturb=noise)
         metrics[f"cosine/swap={float(probability):g}"] = mean_cosine(original, swapped)
     estimators = {"cosine": {"method": "test_mean_one_swap_draw", "samples": len(original)}}
-    return write_probe_results(cfg, output_dir, checkpoint, started, [], metrics, estimators,
+    return recorder.write(trained_run_scale(cfg, checkpoint), metrics, estimators, paper_rows=[],
+                          source_checkpoint=str(checkpoint),
                                source_model=describe(source, model))

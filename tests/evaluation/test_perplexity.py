@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from vaezoo.metrics import BoundPerplexity
+from vaezoo.evaluation import BoundPerplexity
 
 
 def test_perplexity_of_a_hand_checked_example():

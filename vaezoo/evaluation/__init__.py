@@ -1,0 +1,11 @@
+"""Test-time estimators any model can request, configured by the ``eval/`` group at test time."""
+
+from vaezoo.evaluation.base import EvalSettings, EvalStep, Evaluator
+from vaezoo.evaluation.classification import LabelAccuracy
+from vaezoo.evaluation.link_prediction import LinkPrediction
+from vaezoo.evaluation.loglik import ImportanceSampledLogLik, ImportanceSampling, importance_log_weights
+from vaezoo.evaluation.perplexity import BoundPerplexity, DocumentPerplexity, PerDocumentPerplexity, SentencePerplexity
+
+__all__ = ["BoundPerplexity", "DocumentPerplexity", "EvalSettings", "EvalStep", "Evaluator",
+           "ImportanceSampledLogLik", "ImportanceSampling", "LabelAccuracy", "LinkPrediction",
+           "PerDocumentPerplexity", "SentencePerplexity", "importance_log_weights"]

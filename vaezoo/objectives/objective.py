@@ -1,0 +1,100 @@
+"""The loss as a sum of named, weighted terms (``vaezoo.objectives.base.Term``).
+
+The split follows Pyro's ELBO classes: the objective is an object apart from the model, so one
+model trains under several objectives (ELBO, beta-VAE, semi-supervised bounds, MMD or critic
+terms) chosen in the ``objective/`` config group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+
+from vaezoo.objectives.base import Passes, Term, mean_value
+from vaezoo.objectives.kl import KL
+from vaezoo.objectives.reconstruction import Reconstruction
+from vaezoo.objectives.schedules import Progress
+from vaezoo.objectives.score import with_score_correction
+
+
+@dataclass
+class StepResult:
+    """The loss of one training step and what to log: every term's batch mean under its name,
+    its weight under ``weight/<name>``, the evidence bound under ``elbo``."""
+
+    loss: torch.Tensor
+    stats: dict[str, torch.Tensor | float] = field(default_factory=dict)
+
+
+class Objective(nn.Module):
+    """loss = sum_i sign_i * weight_i(progress) * mean(value_i), over the terms in their order.
+
+    The score-function correction of a sampler whose pathwise gradient is biased (the vMF's
+    rejection sampler) is applied here, once, to every term whose value depends on the sample:
+    per example for per-example values, with the batch's summed score for a whole-pass value.
+    """
+
+    def __init__(self, terms: Mapping[str, Term]) -> None:
+        super().__init__()
+        if not terms:
+            raise ValueError("an objective needs at least one term")
+        self.terms = nn.ModuleDict(terms)
+
+    def bind(self, datamodule: pl.LightningDataModule | None) -> None:
+        for term in self.terms.values():
+            term.weight.bind(datamodule)
+
+    def optimizations(self) -> dict:
+        """The optimisers that terms bring for parameters of their own, by term name."""
+        return {name: term.optimization for name, term in self.terms.items() if term.optimization is not None}
+
+    def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
+        """The parameters each of those optimisers trains (and ``main`` does not)."""
+        return {name: list(self.terms[name].parameters()) for name in self.optimizations()}
+
+    def values(self, model, passes: Passes) -> dict[str, torch.Tensor]:
+        """Each term's values with the score correction applied, for the terms whose pass exists."""
+        values = {}
+        for name, term in self.terms.items():
+            if term.from_pass not in passes:
+                continue
+            data = passes[term.from_pass]
+            value = term(model, data)
+            if data.score is not None and term.reads_sample(model, data):
+                value = with_score_correction(value, data.score.sum() if value.dim() == 0 else data.score)
+            values[name] = value
+        return values
+
+    def bound(self, values: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The evidence bound from the terms' values (per example, or a scalar for a whole pass)."""
+        parts = [self.terms[name].bound_sign * value for name, value in values.items()
+                 if self.terms[name].bound_sign != 0]
+        if not parts:
+            raise ValueError(f"none of the terms {list(values)} is part of an evidence bound")
+        return sum(parts[1:], parts[0])
+
+    def forward(self, model, passes: Passes, progress: Progress) -> StepResult:
+        values = self.values(model, passes)
+        loss, stats = 0.0, {}
+        for name, value in values.items():
+            term, mean = self.terms[name], mean_value(value)
+            weight = term.weight(progress)
+            loss = loss + term.sign * weight * mean
+            stats[name], stats[f"weight/{name}"] = mean, weight
+        stats["elbo"] = mean_value(self.bound(values))
+        stats["loss"] = loss
+        return StepResult(loss, stats)
+
+    def own_losses(self, model, passes: Passes) -> dict[str, torch.Tensor]:
+        """The losses of the terms that train parameters of their own, by term name."""
+        return {name: self.terms[name].own_loss(model, passes[self.terms[name].from_pass])
+                for name in self.optimizations()}
+
+
+def elbo(beta: float = 1.0) -> Objective:
+    """The ELBO E_q[log p(x|z)] - beta KL(q || p) (Kingma & Welling 2014; Higgins et al. 2017)."""
+    return Objective({"re": Reconstruction(), "kl": KL(beta)})
