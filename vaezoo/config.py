@@ -1,11 +1,11 @@
-"""OmegaConf resolvers and the config transformations applied before a run is validated."""
+"""OmegaConf resolvers of the config files."""
 
 from __future__ import annotations
 
 import os
 
 from hydra.utils import get_class
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 
 
 def ambient_dim(manifold_dim: int, latent_target: str) -> int:
@@ -34,6 +34,11 @@ def image_outputs(likelihood: str, pixels: int) -> int:
     return OUTPUTS_PER_PIXEL[likelihood] * int(pixels)
 
 
+def smallest(*values: float) -> float:
+    """The least of the values: ``${vaezoo.min:${eval.is_samples},4}`` caps a setting (debug=smoke)."""
+    return min(values)
+
+
 def wandb_offline() -> bool:
     """W&B runs offline (synced later) unless an API key is configured."""
     return not os.environ.get("WANDB_API_KEY")
@@ -42,37 +47,6 @@ def wandb_offline() -> bool:
 def register_resolvers() -> None:
     for name, fn in (("vaezoo.ambient_dim", ambient_dim), ("vaezoo.support", latent_support),
                      ("vaezoo.pick", pick), ("vaezoo.image_outputs", image_outputs),
-                     ("vaezoo.wandb_offline", wandb_offline)):
+                     ("vaezoo.wandb_offline", wandb_offline), ("vaezoo.min", smallest)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
-
-
-def apply_smoke(cfg: DictConfig) -> None:
-    """smoke=true: two batches of each stage, one epoch, a tiny subset and few IS samples (CI)."""
-    if not cfg.smoke:
-        return
-    with open_dict(cfg):
-        if "sampler_cost" in cfg:
-            cfg.sampler_cost.samples = 200
-        if "latent_knn" in cfg:
-            cfg.latent_knn.labelled = [10]
-            cfg.latent_knn.draws = 2
-        cfg.trainer.max_epochs = 1
-        cfg.trainer.limit_train_batches = 2
-        cfg.trainer.limit_val_batches = 2
-        cfg.trainer.limit_test_batches = 2
-        cfg.trainer.enable_progress_bar = False
-        cfg.callbacks.progress = None
-        cfg.eval.is_samples = min(cfg.eval.is_samples, 4)
-        cfg.eval.is_chunk = 4
-        cfg.eval.val_is_samples = min(cfg.eval.val_is_samples, 4)
-        for key, value in (("subset", 32), ("batch_size", 16), ("eval_batch_size", 16)):
-            if key in cfg.data:  # a full-batch graph has none of them
-                cfg.data[key] = value
-        if "labelled" in cfg.data:
-            cfg.data.labelled = 10
-        if "val_size" in cfg.data:
-            cfg.data.val_size = 0.2
-        for key in ("valid_size", "test_size"):
-            if cfg.data.get(key):
-                cfg.data[key] = 0.1

@@ -34,7 +34,7 @@ def compose_config(overrides: list[str]):
 
 def run_task_in(directory: Path, overrides: list[str]) -> dict:
     """Compose (smoke mode, test fixtures) and run into ``directory``."""
-    overrides = [f"data_root={FIXTURES}", "data.download=false", "smoke=true", *overrides]
+    overrides = [f"data_root={FIXTURES}", "data.download=false", "debug=smoke", *overrides]
     return run_task(compose_config(overrides), directory, overrides)
 
 
@@ -43,7 +43,7 @@ def run_inprocess(tmp_path):
     """Compose with overrides (smoke mode on the test fixtures) and run; returns (record, dir)."""
 
     def _run(overrides: list[str], smoke: bool = True) -> tuple[dict, Path]:
-        base = [f"data_root={FIXTURES}", "data.download=false"] + (["smoke=true"] if smoke else [])
+        base = [f"data_root={FIXTURES}", "data.download=false"] + (["debug=smoke"] if smoke else [])
         overrides = base + overrides
         out = tmp_path / "run"
         return run_task(compose_config(overrides), out, overrides), out

@@ -1,9 +1,11 @@
 """The command line exactly as users type it: --cfg, -m sweeps, loggers, flags between overrides."""
 
+import subprocess
+
 import pytest
 from omegaconf import OmegaConf
 
-from tests.cli.conftest import FIXTURES, read_results
+from tests.cli.conftest import FIXTURES, REPO, read_results
 from vaezoo.cli import flags_before_overrides
 
 
@@ -26,7 +28,7 @@ def test_flags_may_sit_between_overrides(argv, expected):
 
 
 def test_multirun_over_latents_composes_matching_priors(cli, tmp_path):
-    result = cli("+experiment=davidson2018/table1", "-m", "latent=gaussian,vmf", "paper_d=2", "smoke=true",
+    result = cli("+experiment=davidson2018/table1", "-m", "latent=gaussian,vmf", "paper_d=2", "debug=smoke",
                  f"data_root={FIXTURES}", "data.download=false")
     assert result.returncode == 0, result.stderr[-2000:]
     runs = sorted(p.parent for p in (tmp_path / "multirun").rglob("results.json"))
@@ -41,7 +43,7 @@ def test_multirun_over_latents_composes_matching_priors(cli, tmp_path):
 def test_the_headline_command_sweeps_kappa_exactly_as_typed(cli, tmp_path):
     """`python -m vaezoo +experiment=table3 -m kappa=20,40,80`: three jobs, each with its kappa,
     the KL of that kappa (increasing with kappa, Xu & Durrett 2018 Fig. 3), NLL, KL and PPL."""
-    result = cli("+experiment=table3", "-m", "kappa=20,40,80", "smoke=true", f"data_root={FIXTURES}",
+    result = cli("+experiment=table3", "-m", "kappa=20,40,80", "debug=smoke", f"data_root={FIXTURES}",
                  "data.download=false", env={"VAEZOO_CACHE": str(tmp_path / "cache")})
     assert result.returncode == 0, result.stderr[-2000:]
     runs = sorted(p.parent for p in (tmp_path / "multirun").rglob("results.json"))
@@ -55,7 +57,28 @@ def test_the_headline_command_sweeps_kappa_exactly_as_typed(cli, tmp_path):
 
 
 def test_wandb_logger_runs_offline_without_a_key(cli, tmp_path):
-    result = cli("logger=wandb", "smoke=true", env={"WANDB_API_KEY": ""})
+    result = cli("logger=wandb", "debug=smoke", env={"WANDB_API_KEY": ""})
     assert result.returncode == 0, result.stderr[-2000:]
     assert list(tmp_path.rglob("wandb/offline-run-*"))
     assert list(tmp_path.rglob("metrics.csv"))
+
+
+def test_help_lists_every_config_group(cli):
+    result = cli("--help")
+    assert result.returncode == 0 and result.stdout.startswith("vaezoo")
+    groups = {line.split(":")[0] for line in result.stdout.splitlines() if ": " in line}
+    assert {"model", "latent", "prior", "data", "objective", "optimizer", "eval", "task", "debug",
+            "trainer", "logger"} <= groups
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_a_run_started_outside_the_repository_records_the_code_that_ran(cli, tmp_path):
+    """The SHA is read where the package lives, not in the working directory (tmp_path here)."""
+    result = cli(f"data_root={FIXTURES}", "data.download=false", "debug=smoke", "hydra.run.dir=out")
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = read_results(tmp_path / "out")
+    assert record["git_sha"] == git("rev-parse", "HEAD")
+    assert record["git_dirty"] == bool(git("status", "--porcelain", "--untracked-files=no"))

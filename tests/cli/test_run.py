@@ -8,7 +8,7 @@ import torch
 
 from tests.cli.conftest import FIXTURES, compose_config, read_results
 
-# A short non-smoke run: smoke=true would pin max_epochs to 1.
+# A short non-smoke run: debug=smoke would pin max_epochs to 1.
 QUICK = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1",
          "eval.is_samples=3", "eval.is_chunk=3", "data.val_size=0.2", "callbacks.progress=null"]
 
@@ -106,7 +106,7 @@ def test_choosing_an_experiments_rows_keeps_it_full(overrides, scale):
 
 def test_default_job_runs_on_the_embedded_sample(tmp_path):
     from vaezoo.tasks import run_task
-    overrides = ["smoke=true"]
+    overrides = ["debug=smoke"]
     record = run_task(compose_config(overrides), tmp_path, overrides)
     assert record["scale"] == "smoke" and record["metrics"]["test/ll"] < 0
 
@@ -175,7 +175,7 @@ def test_stop_reason_tells_the_clock_early_stopping_and_the_budget_apart(limits,
     import lightning.pytorch as pl
     from lightning.pytorch.callbacks import EarlyStopping, Timer
 
-    from vaezoo.train import stop_reason
+    from vaezoo.tasks.train import stop_reason
     callbacks = [EarlyStopping("valid_loss", **early_stopping)] if early_stopping else []
     trainer = pl.Trainer(**limits, callbacks=callbacks, limit_train_batches=4, limit_val_batches=1, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)

@@ -174,7 +174,7 @@ def test_trainer_leaves_batch_sharding_to_the_bucket_sampler(tmp_path):
     """Lightning cannot inject a distributed sampler into a batch sampler; the text DataModule's
     sampler shards batches across ranks itself, so the Trainer is told not to try."""
     from tests.cli.conftest import compose_config
-    from vaezoo.train import build_trainer
+    from vaezoo.tasks.train import build_trainer
 
     cfg = compose_config(["+experiment=table3", "trainer.enable_progress_bar=false", "callbacks.progress=null"])
     text_module = TextDataModule(str(tmp_path), "ptb")

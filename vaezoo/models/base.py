@@ -141,18 +141,20 @@ class LatentVariableModel(pl.LightningModule, ABC):
         directional = [data.q for data in passes.built().values() if isinstance(data.q, DirectionalDistribution)]
         if directional:
             result.stats["kappa"] = directional[0].scale.mean()
+        if not self.automatic_optimization:
+            result.stats |= self._manual_step(result.loss, passes)
         self._accumulate_epoch_stats(result.stats, self.batch_size(batch))
-        if self.automatic_optimization:
-            return result.loss
-        self._manual_step(result.loss, passes)
-        return None
+        return result.loss if self.automatic_optimization else None
 
-    def _manual_step(self, loss: torch.Tensor, passes: Passes) -> None:
-        """``main`` on the objective's loss, then every other optimiser on its terms' own loss."""
+    def _manual_step(self, loss: torch.Tensor, passes: Passes) -> dict[str, torch.Tensor]:
+        """``main`` on the objective's loss, then every other optimiser on its term's own loss
+        (returned for logging as ``<term>/own_loss``)."""
         optimizers = dict(zip(self.optimizations, self.optimizers(), strict=True))
         self._update(optimizers["main"], "main", loss)
-        for name, own_loss in self.objective.own_losses(self, passes).items():
+        own_losses = self.objective.own_losses(self, passes)
+        for name, own_loss in own_losses.items():
             self._update(optimizers[name], name, own_loss)
+        return {f"{name}/own_loss": own_loss for name, own_loss in own_losses.items()}
 
     def _update(self, optimizer, name: str, loss: torch.Tensor) -> None:
         optimizer.zero_grad()

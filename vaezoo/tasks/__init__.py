@@ -1,19 +1,32 @@
-"""What a run does, chosen by the top-level ``task`` key: train a model, measure something that
-needs no training (the sampler's cost), or read a trained model (k-NN on its latents, probes of
-its sentence codes).
+"""What a run does, chosen in the ``task/`` config group: train a model, measure something that
+needs no training (the sampler's cost), or read a trained model (evaluation, k-NN on its
+latents, probes of its sentence codes). Each task's config names its function with
+``_target_`` and holds its settings.
 
-Every task starts the same way: smoke settings, validation before anything is read, and the
-composed config written to the run directory."""
+Every task starts the same way: the debug mode's settings merged in, validation before anything
+is read, and the composed config written to the run directory."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from hydra.utils import instantiate
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
-from vaezoo.config import apply_smoke
+from vaezoo.errors import ConfigError
 from vaezoo.validation import validate
+
+
+def apply_debug(cfg: DictConfig) -> None:
+    """Merge the ``debug`` group's settings (``debug=smoke``: conf/debug/smoke.yaml, with its data
+    and task parts) over the composed config, after every experiment, so none of them survives."""
+    if cfg.smoke and not cfg.debug.get("smoke"):
+        raise ConfigError("smoke=true: a smoke run is the debug mode debug=smoke (conf/debug/smoke.yaml); "
+                          "use debug=smoke instead")
+    settings = OmegaConf.to_container(cfg.debug, resolve=True)
+    data, task = settings.pop("data", {}), settings.pop("task", {})
+    cfg.merge_with(settings, {"data": data, "task": task})
 
 
 def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
@@ -21,21 +34,9 @@ def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str
 
     Raises ConfigError / DataFileError before any training when the config or the data is bad.
     """
-    apply_smoke(cfg)
+    apply_debug(cfg)
     validate(cfg)
     if rank_zero_only.rank == 0:  # under DDP every rank runs this; one writes
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    if cfg.task == "sampler_cost":
-        from vaezoo.tasks.sampler_cost import run
-    elif cfg.task == "latent_knn":
-        from vaezoo.tasks.latent_knn import run
-    elif cfg.task == "evaluate":
-        from vaezoo.tasks.evaluate import run
-    elif cfg.task == "bow_probe":
-        from vaezoo.tasks.bow_probe import run
-    elif cfg.task == "swap_probe":
-        from vaezoo.tasks.swap_probe import run
-    else:
-        from vaezoo.train import run
-    return run(cfg, output_dir, overrides)
+    return instantiate(cfg.task)(cfg, output_dir, overrides)

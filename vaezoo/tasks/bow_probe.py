@@ -10,6 +10,7 @@ hold-out), and the cosine is averaged over the whole test split, so it measures 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,25 +34,25 @@ def regression_cosine(inputs: np.ndarray, targets: np.ndarray, test_inputs: np.n
     return mean_cosine(mlp.predict(test_inputs), test_targets)
 
 
-def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
+def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = (), *,
+        train_sentences: int, hidden: int, paper_models: Mapping[str, str]) -> dict:
     """Both regression directions on one trained NVRNN or NVRNN-BoW; writes results.json and table6.md."""
     recorder = RunRecorder(cfg, output_dir)
     checkpoint, source = source_run(cfg, overrides)
     model, datamodule, _ = load_trained(checkpoint, source)
-    model = require_sentence_vae(model, checkpoint, cfg.task)
-    settings = cfg.bow_probe
+    model = require_sentence_vae(model, checkpoint, "bow_probe")
     train_mu, train_bow = (t.numpy() for t in sentence_codes(model, datamodule.loader("train")))
     test_mu, test_bow = (t.numpy() for t in sentence_codes(model, datamodule.loader("test")))
     rng = np.random.default_rng(cfg.seed)
-    sample = rng.choice(len(train_mu), min(settings.train_sentences, len(train_mu)), replace=False)
+    sample = rng.choice(len(train_mu), min(train_sentences, len(train_mu)), replace=False)
     metrics = {
         "cosine/mu_to_bow": regression_cosine(train_mu[sample], train_bow[sample], test_mu, test_bow,
-                                              settings.hidden, cfg.seed),
+                                              hidden, cfg.seed),
         "cosine/bow_to_mu": regression_cosine(train_bow[sample], train_mu[sample], test_bow, test_mu,
-                                              settings.hidden, cfg.seed),
+                                              hidden, cfg.seed),
     }
     with_bow = describe(source, model)["decoder_bow_input"]
-    model_name = settings.paper_models.get(source.get("variant_name"), source.get("variant_name"))
+    model_name = paper_models.get(source.get("variant_name"), source.get("variant_name"))
     rows = [f"xu2018_table6.csv:model={model_name}"]
     (output_dir / "table6.md").write_text(markdown(metrics, rows[0], with_bow, len(sample), len(test_mu)))
     estimators = {"cosine": {"method": "mlp_regression_test_mean", "samples": len(test_mu)}}

@@ -13,14 +13,19 @@ from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
 from vaezoo.results import override_keys
-from vaezoo.train import build_model, data_sizes
+from vaezoo.tasks.train import build_model, data_sizes
+
+
+def task_name(cfg: DictConfig) -> str:
+    """The task's short name (its module in vaezoo.tasks), for messages."""
+    return cfg.task._target_.rsplit(".", 2)[-2]
 
 
 def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Path, DictConfig]:
     """The checkpoint ``cfg.ckpt_path`` and the config.yaml of the run that wrote it; a
     ``data_root`` given on the command line replaces the run's (the data moved since)."""
     if cfg.ckpt_path is None:
-        raise ConfigError(f"task={cfg.task} needs ckpt_path=<run dir>/checkpoints/best.ckpt of a trained model")
+        raise ConfigError(f"task={task_name(cfg)} needs ckpt_path=<run dir>/checkpoints/best.ckpt of a trained model")
     checkpoint = Path(cfg.ckpt_path).expanduser()
     config = checkpoint.parent.parent / "config.yaml"
     missing = checkpoint if not checkpoint.is_file() else config

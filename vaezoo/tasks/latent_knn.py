@@ -9,6 +9,7 @@ and the geodesic distance arccos(x^T y) on the sphere. Repeated draws give mean 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -61,45 +62,46 @@ def encode(model, dataset, batch_size: int = 1000, binarization_seed: int = 0) -
     return torch.cat(codes), labels.numpy()
 
 
-def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
-    """k-NN accuracy for every N of ``cfg.latent_knn.labelled``; writes results.json."""
+def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = (), *,
+        labelled: Sequence[int], neighbours: int, draws: int) -> dict:
+    """k-NN accuracy (k = ``neighbours``) for every N of ``labelled``, each the mean over ``draws``
+    class-balanced draws; writes results.json."""
     recorder = RunRecorder(cfg, output_dir)
     checkpoint, source = source_run(cfg, overrides)
     if cfg.smoke:
         source.data.subset = None  # every class must be present for a class-balanced draw
     model, datamodule, _ = load_trained(checkpoint, source)
-    settings = cfg.latent_knn
     labels = datamodule.splits["train"].tensors[1].numpy()
     if (labels < 0).any():
         raise ConfigError(f"the data of {checkpoint.parent.parent} has no labels (data.binarization="
                           f"{source.data.get('binarization')}); k-NN needs labelled images, e.g. data=mnist")
-    for count in settings.labelled:  # fail before encoding anything
+    for count in labelled:  # fail before encoding anything
         class_balanced_draw(labels, count, np.random.default_rng(0))
     train, train_labels = encode(model, datamodule.splits["train"])
     test, test_labels = encode(model, datamodule.splits["test"])
     geometry = model.latent.support
     rng = np.random.default_rng(cfg.seed)
     metrics = {}
-    for count in settings.labelled:
+    for count in labelled:
         scores = []
-        for _ in range(settings.draws):
+        for _ in range(draws):
             chosen = class_balanced_draw(train_labels, count, rng)
             scores.append(knn_accuracy(train[chosen], train_labels[chosen], test, test_labels, geometry,
-                                       settings.neighbours))
+                                       neighbours))
         metrics[f"knn_accuracy/N={count}"] = float(np.mean(scores))
         metrics[f"knn_accuracy_std/N={count}"] = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
-    rows = [f"davidson2018_table2.csv:d={source.paper_d},labels={n}" for n in settings.labelled]
-    (output_dir / "table2.md").write_text(markdown(metrics, rows, geometry, settings))
-    estimators = {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": settings.draws}}
+    rows = [f"davidson2018_table2.csv:d={source.paper_d},labels={n}" for n in labelled]
+    (output_dir / "table2.md").write_text(markdown(metrics, rows, geometry, labelled, draws))
+    estimators = {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": draws}}
     return recorder.write(trained_run_scale(cfg, checkpoint), metrics, estimators, paper_rows=rows,
                           source_checkpoint=str(checkpoint))
 
 
-def markdown(metrics: dict[str, float], rows: list[str], geometry: str, settings: DictConfig) -> str:
+def markdown(metrics: dict[str, float], rows: list[str], geometry: str, labelled: Sequence[int], draws: int) -> str:
     """Our accuracy beside the paper's Table 2 entry for the same model, d and N."""
     model = {"euclidean": "n_vae", "sphere": "s_vae"}[geometry]
-    lines = [f"| paper row | ours ({settings.draws} draws) | paper ({model}, 20 runs) |", "|---|---|---|"]
-    for count, reference in zip(settings.labelled, rows, strict=True):
+    lines = [f"| paper row | ours ({draws} draws) | paper ({model}, 20 runs) |", "|---|---|---|"]
+    for count, reference in zip(labelled, rows, strict=True):
         paper = paper_row(reference)
         published = f"{paper[model + '_acc']} +- {paper[model + '_std']}" if paper else "-"
         lines.append(f"| {reference} | {metrics[f'knn_accuracy/N={count}']:.1f} +- "

@@ -8,6 +8,7 @@ results.json holds ours only; ``vaezoo.report.figures`` draws the four models' c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -20,15 +21,16 @@ from vaezoo.tasks.checkpoints import load_trained, source_run, trained_run_scale
 from vaezoo.tasks.sentence_codes import describe, mean_cosine, require_sentence_vae, sentence_codes
 
 
-def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
-    """The average cosine at every probability of ``cfg.swap_probe.probabilities``; writes results.json."""
+def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = (), *,
+        probabilities: Sequence[float]) -> dict:
+    """The average cosine at every swap probability; writes results.json."""
     recorder = RunRecorder(cfg, output_dir)
     checkpoint, source = source_run(cfg, overrides)
     model, datamodule, _ = load_trained(checkpoint, source)
-    model = require_sentence_vae(model, checkpoint, cfg.task)
+    model = require_sentence_vae(model, checkpoint, "swap_probe")
     original, _ = sentence_codes(model, datamodule.loader("test"))
     metrics = {}
-    for probability in cfg.swap_probe.probabilities:
+    for probability in probabilities:
         noise = partial(swap_words_in_batch, probability=float(probability), rng=np.random.default_rng(cfg.seed))
         swapped, _ = sentence_codes(model, datamodule.loader("test"), perturb=noise)
         metrics[f"cosine/swap={float(probability):g}"] = mean_cosine(original, swapped)
