@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from hydra.utils import get_class
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 
 def ambient_dim(manifold_dim: int, latent_target: str) -> int:
@@ -17,13 +17,11 @@ def latent_support(latent_target: str) -> str:
     return get_class(latent_target).support
 
 
-def pick(mapping: DictConfig, key: object) -> object:
-    """mapping[key] with the key compared as a string: ``${vaezoo.pick:${table},${latent.dim}}``
-    looks a per-dimension setting up by an integer, which OmegaConf's own key interpolation refuses."""
-    if str(key) not in mapping:
-        raise KeyError(f"no entry {key!r} in {OmegaConf.to_container(mapping)}; add one or set the value directly")
-    return mapping[str(key)]
-
+def class_name(target: str) -> str:
+    """The class name of a ``_target_``, as a key for a lookup by interpolation (a dotted path cannot
+    be one): ``vamp_prior_class: ${vaezoo.class_name:${prior._target_}}``, then
+    ``${vamp_prior_names.${vamp_prior_class}}``."""
+    return target.rsplit(".", 1)[-1]
 
 def image_outputs(likelihood: str, pixels: int) -> int:
     """Decoder outputs of an image model: one per pixel (Bernoulli) or two (discretised logistic)."""
@@ -46,7 +44,7 @@ def wandb_offline() -> bool:
 
 def register_resolvers() -> None:
     for name, fn in (("vaezoo.ambient_dim", ambient_dim), ("vaezoo.support", latent_support),
-                     ("vaezoo.pick", pick), ("vaezoo.image_outputs", image_outputs),
+                     ("vaezoo.class_name", class_name), ("vaezoo.image_outputs", image_outputs),
                      ("vaezoo.wandb_offline", wandb_offline), ("vaezoo.min", smallest)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)

@@ -22,7 +22,7 @@ SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size",
 SUBSET_KEYS = ("subset", "train_subset")
 # Keys whose values must be positive numbers, and keys that must not be negative.
 POSITIVE_KEYS = ("lr", "val_size")
-NONNEGATIVE_KEYS = ("kl_warmup_epochs", "kl_weight", "is_samples", "val_is_samples")
+NONNEGATIVE_KEYS = ("is_samples", "val_is_samples")
 
 
 def _entries(node, keys: tuple[str, ...], path: str = "") -> Iterator[tuple[str, object]]:
@@ -79,15 +79,14 @@ def _check_latent_prior(cfg: DictConfig) -> None:
         raise ConfigError(f"latent.dim={cfg.latent.dim}: a sphere latent needs the ambient dimension m >= 2")
 
 
-# Priors built from the model's posterior at pseudo-inputs need an encoder of flat image vectors.
-PSEUDO_INPUT_PRIORS = ("vaezoo.priors.VampPrior",)
-IMAGE_MODELS = ("vaezoo.models.ImageVAE",)
-
-
 def _check_prior_fits_model(cfg: DictConfig) -> None:
-    """Checked before resolving: a VampPrior's interpolations need the image encoder's keys."""
+    """Checked before resolving: a prior made of pseudo-inputs (the VampPrior) passes them through
+    the model's encoder, so the model must encode flat input vectors (its interpolations read the
+    image encoder's keys)."""
     prior, model = cfg.get("prior") or {}, cfg.get("model") or {}
-    if prior.get("_target_") in PSEUDO_INPUT_PRIORS and model.get("_target_") not in IMAGE_MODELS:
+    if "_target_" not in prior or "_target_" not in model:
+        return
+    if get_class(prior._target_).reads_inputs and not get_class(model._target_).encodes_flat_inputs:
         raise ConfigError(f"prior={prior.get('_target_')} passes pseudo-inputs through the model's encoder, which "
                           f"must read images (model=image_vae or model=vamp_vae); model={model.get('_target_')} "
                           "does not: pick a prior that reads no inputs (normal, sphere_uniform, mog, vmf_mixture)")

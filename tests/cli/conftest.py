@@ -21,8 +21,11 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 # Short names users type for an experiment defined elsewhere: alias -> the experiment's name.
 ALIASES = {"table3": "xu2018/table3"}
+# Experiments are experiment/<name>.yaml and experiment/<paper>/<name>.yaml; deeper folders are the
+# groups an experiment chooses from (experiment/xu2018/variant).
 EXPERIMENTS = sorted(str(p.relative_to(Path(CONFIG_DIR) / "experiment").with_suffix(""))
-                     for p in (Path(CONFIG_DIR) / "experiment").rglob("*.yaml"))
+                     for p in (Path(CONFIG_DIR) / "experiment").rglob("*.yaml")
+                     if len(p.relative_to(Path(CONFIG_DIR) / "experiment").parts) <= 2)
 
 
 def compose_config(overrides: list[str]):

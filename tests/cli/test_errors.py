@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from tests.cli.conftest import FIXTURES
+from tests.models.test_nvrnn import paper_kl
 from vaezoo.errors import ConfigError, DataFileError
 
 
@@ -74,7 +75,7 @@ def test_bad_data_sizes_are_rejected(run_inprocess, tmp_path, overrides, match):
 
 def test_fixed_kappa_latent_runs_when_kappa_is_set(run_inprocess):
     record, _ = run_inprocess(["latent=vmf_fixed", "kappa=50", "latent.dim=8"])
-    assert record["metrics"]["test/kl"] > 0
+    assert record["metrics"]["test/kl"] == pytest.approx(paper_kl(50.0, 8), rel=1e-5)  # Xu & Durrett §3
 
 
 def test_missing_data_root_names_file_root_and_remedy(run_inprocess, tmp_path):

@@ -108,7 +108,11 @@ def test_default_job_runs_on_the_embedded_sample(tmp_path):
     from vaezoo.tasks import run_task
     overrides = ["debug=smoke"]
     record = run_task(compose_config(overrides), tmp_path, overrides)
-    assert record["scale"] == "smoke" and record["metrics"]["test/ll"] < 0
+    assert record["scale"] == "smoke" and record["experiment"] == "default"
+    m = record["metrics"]
+    assert set(m) == {"test/ll", "test/nll", "test/elbo", "test/re", "test/kl", "val/elbo", "val/re", "val/kl"}
+    assert m["test/nll"] == -m["test/ll"] and m["test/elbo"] == pytest.approx(m["test/re"] - m["test/kl"], rel=1e-5)
+    assert record["estimators"]["test/ll"] == {"method": "importance_sampling", "samples": 4}
 
 
 def test_slurm_launcher_and_ddp_trainer_compose():

@@ -43,7 +43,7 @@ def test_table1_vmf_row_is_the_table3_model():
 
 @pytest.mark.parametrize("variant,setting", itertools.product(["rnnlm", "g_vae", "vmf_vae"], ["standard", "inputless"]))
 def test_table5_jobs_have_a_bow_decoder_and_their_row(variant, setting):
-    overrides = ["+experiment=xu2018/table5", f"variant={variant}", f"setting={setting}"]
+    overrides = ["+experiment=xu2018/table5", f"experiment/xu2018/variant={variant}", f"setting={setting}"]
     cfg = compose_config(overrides)
     assert cfg.model.decoder.bow_input is True and cfg.data.corpus == "ptb"
     assert cfg.kappa == ({"standard": 5, "inputless": 50}[setting] if variant == "vmf_vae" else None)
@@ -73,12 +73,12 @@ def test_learned_kappa_uses_the_clipped_learned_head():
 def test_a_run_shorter_than_its_kl_warmup_is_warned_about(caplog):
     from vaezoo.validation import validate
 
-    cfg = compose_config(["+experiment=xu2018/table3_grid", "variant=g_vae", "trainer.max_epochs=5"])
+    cfg = compose_config(["+experiment=xu2018/table3_grid", "experiment/xu2018/variant=g_vae", "trainer.max_epochs=5"])
     with caplog.at_level("WARNING", logger="vaezoo.validation"):
         validate(cfg)
     assert "objective.terms.kl.weight.epochs=20 exceeds trainer.max_epochs=5" in caplog.text
     caplog.clear()
-    cfg = compose_config(["+experiment=xu2018/table3_grid", "variant=g_vae", "trainer.max_epochs=5",
+    cfg = compose_config(["+experiment=xu2018/table3_grid", "experiment/xu2018/variant=g_vae", "trainer.max_epochs=5",
                           "objective.terms.kl.weight.epochs=5"])
     with caplog.at_level("WARNING", logger="vaezoo.validation"):
         validate(cfg)

@@ -85,12 +85,12 @@ def test_rcv1_missing_says_how_to_build_it(tmp_path):
         BagOfWordsDataModule(str(tmp_path), "rcv1", download=True).prepare_data()
 
 
-def test_download_from_file_urls_checks_md5(fixtures_dir, tmp_path, monkeypatch):
+def test_download_checks_md5(fixtures_dir, tmp_path, monkeypatch, fixtures_url):
     from vaezoo.data import bow
     from vaezoo.data.root import RemoteFile, md5sum
 
     local = [fixtures_dir / "20ng" / r.name for r in bow.BOW_CORPORA["20ng"]]
-    files = tuple(RemoteFile(path.name, (path.as_uri(),), md5sum(path)) for path in local)
+    files = tuple(RemoteFile(path.name, (f"{fixtures_url}/20ng/{path.name}",), md5sum(path)) for path in local)
     monkeypatch.setitem(bow.BOW_CORPORA, "20ng", files)
     dm = bow.BagOfWordsDataModule(str(tmp_path), "20ng", val_size=10)
     dm.prepare_data()

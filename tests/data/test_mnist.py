@@ -80,13 +80,13 @@ def test_missing_files_name_the_file_the_root_and_the_remedy(tmp_path):
     assert "VAEZOO_DATA" in message
 
 
-def test_failed_download_leaves_no_partial_file(tmp_path, monkeypatch):
-    import urllib.request
+def test_failed_download_leaves_no_partial_file(tmp_path, monkeypatch, fixtures_url):
+    from vaezoo.data import mnist
+    from vaezoo.data.root import RemoteFile
 
-    def refuse(*args, **kwargs):
-        raise OSError("network unreachable")
-
-    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    unreachable = [RemoteFile(r.name, (f"{fixtures_url}/nowhere/{r.name}", "http://127.0.0.1:9/x"), r.md5)
+                   for r in mnist.IDX_FILES]
+    monkeypatch.setattr(mnist, "IDX_FILES", unreachable)
     dm = MNISTDataModule(root=str(tmp_path), download=True)
     with pytest.raises(DataFileError, match="could not download train-images-idx3-ubyte.gz"):
         dm.prepare_data()

@@ -116,8 +116,8 @@ def test_malformed_text_lines_name_file_and_line(fixtures_dir, tmp_path, line, m
         module(root, "yelp", cache=tmp_path / "cache")
 
 
-def test_download_from_file_urls_checks_md5(fixtures_dir, tmp_path, monkeypatch):
-    files = {split: RemoteFile(r.name, ((fixtures_dir / "ptb" / r.name).as_uri(),),
+def test_download_checks_md5(fixtures_dir, tmp_path, monkeypatch, fixtures_url):
+    files = {split: RemoteFile(r.name, (f"{fixtures_url}/ptb/{r.name}",),
                                md5sum(fixtures_dir / "ptb" / r.name))
              for split, r in CORPORA["ptb"].files.items()}
     monkeypatch.setitem(text.CORPORA, "ptb", replace(CORPORA["ptb"], files=files))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Sampler
 
 from vaezoo.data.vocab import PAD
@@ -44,9 +45,8 @@ class TextBatch:
 def collate_sentences(examples: Sequence[dict]) -> TextBatch:
     """Examples with ``ids`` (list of int, <bos>/<eos> included) and ``label`` -> a TextBatch."""
     lengths = torch.tensor([len(e["ids"]) for e in examples], dtype=torch.long)
-    tokens = torch.full((len(examples), int(lengths.max())), PAD, dtype=torch.long)
-    for row, example in enumerate(examples):
-        tokens[row, : len(example["ids"])] = torch.as_tensor(example["ids"], dtype=torch.long)
+    tokens = pad_sequence([torch.as_tensor(e["ids"], dtype=torch.long) for e in examples], batch_first=True,
+                          padding_value=PAD)
     labels = torch.tensor([e["label"] for e in examples], dtype=torch.long)
     return TextBatch(tokens, lengths, labels)
 

@@ -6,14 +6,14 @@ defaults to ``$VAEZOO_DATA`` or ``~/.cache/vaezoo``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import tempfile
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import pooch
+import requests
 
 from vaezoo.errors import DataFileError
 
@@ -36,34 +36,26 @@ def resolve_root(root: str | os.PathLike) -> Path:
 
 
 def md5sum(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return pooch.file_hash(str(path), alg="md5")
 
 
 def download(remote: RemoteFile, target: Path) -> None:
-    """Fetch ``remote`` into ``target``, verifying its md5; the file appears only when complete
-    and verified (written to a temporary file, then renamed), so nothing partial is left."""
+    """Fetch ``remote`` into ``target`` with pooch, which writes to a temporary file and moves it
+    into place only once complete and its md5 verified, so nothing partial is left; tries the
+    mirrors in turn."""
     target.parent.mkdir(parents=True, exist_ok=True)
     errors = []
     for url in remote.urls:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        tmp = Path(tmp_name)
+        log.info("downloading %s -> %s", url, target)
         try:
-            log.info("downloading %s -> %s", url, target)
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-                for block in iter(lambda: response.read(1 << 20), b""):
-                    out.write(block)
-            if remote.md5 is not None and md5sum(tmp) != remote.md5:
-                raise OSError(f"md5 mismatch (expected {remote.md5})")
-            tmp.replace(target)
+            pooch.retrieve(url, known_hash=None if remote.md5 is None else f"md5:{remote.md5}", fname=target.name,
+                           path=target.parent, progressbar=False,
+                           downloader=pooch.HTTPDownloader(timeout=DOWNLOAD_TIMEOUT_S))
             return
-        except OSError as err:
+        except ValueError as err:  # pooch's hash check
+            errors.append(f"{url}: md5 mismatch ({err})")
+        except (OSError, requests.RequestException) as err:
             errors.append(f"{url}: {err}")
-        finally:
-            tmp.unlink(missing_ok=True)
     raise DataFileError(f"could not download {target.name} into {target.parent}: " + "; ".join(errors))
 
 

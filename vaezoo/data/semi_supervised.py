@@ -23,7 +23,8 @@ def balanced_label_indices(labels: torch.Tensor, count: int, seed: int, source: 
     """``count / NUM_CLASSES`` indices of every class, drawn with ``seed``: the labelled set.
 
     Kingma et al. (2014) draw the labelled examples evenly over the classes; Davidson et al. do not
-    say otherwise."""
+    say otherwise. By hand: scikit-learn's stratified splits draw in proportion to the class
+    frequencies, not the same number per class."""
     if count <= 0 or count % NUM_CLASSES:
         raise ConfigError(f"data.labelled={count} must be a positive multiple of {NUM_CLASSES} "
                           "(the same number of labelled images of every class)")

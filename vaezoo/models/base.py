@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from typing import ClassVar
 
 import lightning.pytorch as pl
 import torch
@@ -44,7 +45,9 @@ class LatentVariableModel(pl.LightningModule, ABC):
     """
 
     # How the reported bound (``test/elbo``) is estimated.
-    bound_estimator: dict = {"method": "single_sample_monte_carlo", "samples": 1}
+    bound_estimator: ClassVar[dict] = {"method": "single_sample_monte_carlo", "samples": 1}
+    # Whether the encoder reads flat input vectors, so that a prior of pseudo-inputs can use it.
+    encodes_flat_inputs: ClassVar[bool] = False
 
     def __init__(self, encoder: nn.Module | None, latent: LatentHead | None, decoder: nn.Module | None,
                  prior: Prior | None, objective: Objective | None = None,

@@ -32,6 +32,8 @@ class ImageVAE(LatentVariableModel):
     the discretised logistic, ``test/bpd``: bits per dimension, NLL / (pixels ln 2).
     """
 
+    encodes_flat_inputs = True
+
     def __init__(self, encoder: nn.Module, latent, decoder: nn.Module, prior, objective=None, optimizers=None,
                  likelihood: str = "bernoulli") -> None:
         super().__init__(encoder, latent, decoder, prior, objective, optimizers)

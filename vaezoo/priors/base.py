@@ -24,6 +24,8 @@ class Prior(nn.Module, ABC):
     """
 
     support: ClassVar[str]
+    # True for priors made of pseudo-inputs passed through the model's encoder (the VampPrior).
+    reads_inputs: ClassVar[bool] = False
 
     def __init__(self, dim: int) -> None:
         super().__init__()

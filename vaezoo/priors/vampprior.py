@@ -33,10 +33,11 @@ class VampPrior(Prior):
             original code), so they stay inputs the encoder was trained on.
 
     log p(z) is a logsumexp over the K components minus log K (``UniformMixture``); the KL
-    to it has no closed form, so ``vaezoo.objectives.KLTerm`` estimates it by Monte Carlo.
+    to it has no closed form, so ``vaezoo.objectives.KL`` estimates it by Monte Carlo.
     """
 
     support = MATCHES_POSTERIOR
+    reads_inputs = True
 
     def __init__(self, dim: int, num_pseudo_inputs: int, input_dim: int, init: str = "random",
                  init_mean: float = 0.05, init_std: float = 0.01, data_noise_std: float = 0.01,

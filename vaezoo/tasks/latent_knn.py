@@ -32,10 +32,11 @@ def latent_distances(a: torch.Tensor, b: torch.Tensor, geometry: str) -> torch.T
 
 
 def class_balanced_draw(labels: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Indices of ``count`` examples, the same number from every class, without replacement."""
+    """Indices of ``count`` examples, the same number from every class, without replacement
+    (by hand: scikit-learn's stratified splits draw in proportion to the class frequencies)."""
     classes = np.unique(labels)
     if count % len(classes):
-        raise ConfigError(f"latent_knn.labelled={count} cannot be split evenly over {len(classes)} classes")
+        raise ConfigError(f"task.labelled={count} cannot be split evenly over {len(classes)} classes")
     per_class = count // len(classes)
     return np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in classes])
 
