@@ -6,13 +6,14 @@ import datetime
 import math
 import platform
 import statistics
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch.utils import benchmark
+
+from vaezoo.results import code_version
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,9 @@ def cpu_model() -> str:
 
 
 def git_commit(path: Path) -> str | None:
-    """HEAD commit of the checkout at ``path`` (with '+dirty' if it has changes), or None."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
-                              check=True, timeout=10).stdout.strip()
-    try:
-        return git("rev-parse", "HEAD") + ("+dirty" if git("status", "--porcelain") else "")
-    except (OSError, subprocess.SubprocessError):
-        return None
+    """HEAD commit of the checkout at ``path``, with '+dirty' if its tracked files changed, or None."""
+    version = code_version(path)
+    return None if version["git_sha"] is None else version["git_sha"] + ("+dirty" if version["git_dirty"] else "")
 
 
 def machine_info() -> dict[str, object]:

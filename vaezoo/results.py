@@ -26,20 +26,20 @@ NOT_PROTOCOL = ("experiment", "seed", "name", "scale", "smoke", "data_root", "ck
                 "data.eval_batch_size", "eval.is_chunk", "trainer.accelerator", "trainer.enable_progress_bar")
 
 
-def _git(*args: str) -> str | None:
+def _git(directory: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=PACKAGE_DIR)
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=directory)
     except OSError:
         return None
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def code_version() -> dict[str, object]:
-    """The commit of the vaezoo code that is running (read where the package lives, so a run started
-    from another directory records it too) and whether its tracked files differ from that commit;
-    both None outside a git checkout."""
-    sha = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain", "--untracked-files=no") if sha else None
+def code_version(directory: Path = PACKAGE_DIR) -> dict[str, object]:
+    """The commit of the checkout holding ``directory`` (by default the running vaezoo code, read
+    where the package lives, so a run started from another directory records it too) and whether
+    its tracked files differ from that commit; both None outside a git checkout."""
+    sha = _git(directory, "rev-parse", "HEAD")
+    status = _git(directory, "status", "--porcelain", "--untracked-files=no") if sha else None
     return {"git_sha": sha, "git_dirty": None if status is None else bool(status)}
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Iterator
 
 from hydra.errors import InstantiationException
-from hydra.utils import get_class, instantiate
+from hydra.utils import get_class, get_method, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
@@ -122,6 +123,20 @@ def _check_by_construction(cfg: DictConfig) -> None:
             cause = err.__cause__ or err
             where = str(err).rsplit("full_key: ", 1)[-1].strip() if "full_key: " in str(err) else group
             raise ConfigError(f"{where}: {cause}") from None
+    _check_task_settings(cfg)
+
+
+def _check_task_settings(cfg: DictConfig) -> None:
+    """A task's settings are the keyword-only arguments of its function: none unknown, none missing."""
+    target = cfg.task._target_
+    parameters = inspect.signature(get_method(target)).parameters.values()
+    accepted = {p.name: p for p in parameters if p.kind == inspect.Parameter.KEYWORD_ONLY}
+    given = {key for key in cfg.task if not str(key).startswith("_")}
+    for key in sorted(given - set(accepted)):
+        raise ConfigError(f"task.{key}: not a setting of {target}; it takes {sorted(accepted) or 'none'}")
+    for name in sorted(set(accepted) - given):
+        if accepted[name].default is inspect.Parameter.empty:
+            raise ConfigError(f"task.{name} is missing: {target} needs it (conf/task/ gives every task its settings)")
 
 
 def _warn_unfinished_warmup(cfg: DictConfig) -> None:

@@ -51,6 +51,9 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
                                                                          r"epochs > 0"),
     (["optimizer.main.optimizer.lr=0"], r"optimizer.main.optimizer.lr=0: must be a positive number"),
     (["optimizer.main.gradient_clip_norm=-1"], r"optimizer.main: gradient_clip_norm=-1 must be positive"),
+    (["task=sampler_cost", "+task.draws=3"], r"task.draws: not a setting of vaezoo.tasks.sampler_cost.run; it "
+                                             r"takes \['kappas', 'manifold_dims', 'samples'\]"),
+    (["task=latent_knn", "~task.neighbours"], r"task.neighbours is missing: vaezoo.tasks.latent_knn.run needs it"),
     (["scale=huge"], r"scale='huge' is not one of"),
     (["+experiment=davidson2018/table2"], r"task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt"),
     (["+experiment=davidson2018/table2", "ckpt_path=/nowhere/checkpoints/best.ckpt"], r"missing /nowhere"),

@@ -78,15 +78,19 @@ class Objective(nn.Module):
         return sum(parts[1:], parts[0])
 
     def forward(self, model, passes: Passes, progress: Progress) -> StepResult:
-        values = self.values(model, passes)
-        loss, stats = 0.0, {}
-        for name, value in values.items():
+        loss, stats, elbo = None, {}, None
+        for name, value in self.values(model, passes).items():
             term, mean = self.terms[name], mean_value(value)
             weight = term.weight(progress)
-            loss = loss + term.sign * weight * mean
-            stats[name], stats[f"weight/{name}"] = mean, weight
-        stats["elbo"] = mean_value(self.bound(values))
-        stats["loss"] = loss
+            contribution = mean * (term.sign * weight)
+            loss = contribution if loss is None else loss + contribution
+            stats[name], stats[f"weight/{name}"] = mean.detach(), weight
+            if term.bound_sign:  # the bound's batch mean, from the terms' means: no graph, few operations
+                part = stats[name] if term.bound_sign == 1 else -stats[name]
+                elbo = part if elbo is None else elbo + part
+        if elbo is None:
+            raise ValueError(f"none of the terms {list(self.terms)} is part of an evidence bound")
+        stats["elbo"], stats["loss"] = elbo, loss.detach()
         return StepResult(loss, stats)
 
     def own_losses(self, model, passes: Passes) -> dict[str, torch.Tensor]:
