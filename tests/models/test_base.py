@@ -10,12 +10,12 @@ from omegaconf import OmegaConf
 from torch.utils.data import DataLoader, TensorDataset
 
 from tests.cli.conftest import compose_config
-from vaezoo.latent import VMFHead
+from vaezoo.latent import GaussianHead, VMFHead
 from vaezoo.models import ImageVAE
 from vaezoo.models.optimization import Optimization
 from vaezoo.nets import MLP
-from vaezoo.objectives import KL, LatentAdversary, Linear, Objective, Progress, Reconstruction
-from vaezoo.priors import SphereUniform, VMFMixturePrior
+from vaezoo.objectives import KL, InnerLoop, LatentAdversary, Linear, Objective, Progress, Reconstruction
+from vaezoo.priors import SphereUniform, StandardNormal, VMFMixturePrior
 from vaezoo.tasks.train import build_model
 
 PIXELS = 12
@@ -142,3 +142,47 @@ def test_clipping_and_lr_scheduling_are_the_same_in_both_modes(manual):
     optimizer = model.optimizers()[0] if manual else model.optimizers()
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**2)
     assert len(clipped) == 4 and all(clip == 1e-3 and norm <= 1e-3 * 1.0001 for clip, norm in clipped)
+
+
+def adam_steps(model: ImageVAE, module: str) -> int:
+    """Optimiser steps a module's parameters received (Adam counts them in its state)."""
+    states = [state for optimizer in model.optimizers() for p, state in optimizer.optimizer.state.items()
+              if any(p is q for q in model.get_submodule(module).parameters())]
+    return int(states[0]["step"])
+
+
+def lagging_model(inner_lr: float = 1e-3, **loop) -> ImageVAE:
+    """He et al. 2019's split: the inference network (encoder, latent head) on its own optimiser."""
+    torch.manual_seed(0)
+    optimizers = {"main": Optimization(partial(torch.optim.Adam, lr=1e-3)),
+                  "encoder": Optimization(partial(torch.optim.Adam, lr=inner_lr), modules=["encoder", "latent"])}
+    model = ImageVAE(MLP(PIXELS, [16]), GaussianHead(16, 3), MLP(3, [16], PIXELS), StandardNormal(3),
+                     Objective({"re": Reconstruction(), "kl": KL()}, InnerLoop("encoder", **loop)), optimizers)
+    return model
+
+
+def test_an_inner_loop_updates_the_encoder_several_times_per_decoder_update():
+    model = lagging_model(max_steps=5, check_every=100)
+    assert not model.automatic_optimization
+    trainer(max_epochs=1, limit_val_batches=0).fit(model, loader(24))          # 3 training steps
+    assert adam_steps(model, "encoder") == adam_steps(model, "latent") == 15 and adam_steps(model, "decoder") == 3
+    assert model.trainer.logged_metrics["train/inner_steps"] == 5.0
+
+
+def test_the_inner_loop_stops_when_the_loss_stops_falling_and_switches_off():
+    """With a frozen encoder (lr 0) and no sampling noise (z = the posterior mean) the loss is
+    flat: the loop stops after two windows of check_every updates. Inactive, every optimiser steps once."""
+    model = lagging_model(inner_lr=0.0, max_steps=50, check_every=2)
+    model.latent.sample = lambda q: (q.mean, None)
+    trainer(max_epochs=1, limit_val_batches=0).fit(model, loader(24))
+    assert adam_steps(model, "encoder") == 3 * 4 and adam_steps(model, "decoder") == 3
+    model = lagging_model(max_steps=5)
+    model.objective.inner_loop.active = False
+    trainer(max_epochs=1, limit_val_batches=0).fit(model, loader(24))
+    assert adam_steps(model, "encoder") == adam_steps(model, "decoder") == 3
+
+
+def test_an_optimizer_entry_besides_main_must_name_its_modules():
+    with pytest.raises(ValueError, match="must name the modules it trains"):
+        sphere_vae(Objective({"re": Reconstruction(), "kl": KL()}), optimizers={
+            "main": Optimization(partial(torch.optim.Adam)), "encoder": Optimization(partial(torch.optim.Adam))})

@@ -3,9 +3,11 @@
 A paper's model supplies ``log_likelihood`` (and, if needed, ``inputs`` and its passes); the loss
 comes from an ``Objective`` (``vaezoo.objectives``), the optimisers from the ``optimizer/`` group,
 the test-time estimators from the ``eval/`` group (``vaezoo.evaluation``). Optimisation is
-automatic unless the objective trains parameters of its own (a critic) with another optimiser:
-then each step updates ``main`` on the objective's loss and every other optimiser on its term's
-own loss, with the same gradient clipping and epoch-wise LR scheduling as the automatic mode.
+automatic with one optimiser; with several (a critic term's own, or entries of the optimizer
+group that train named modules) or an inner loop it is manual: each step updates the model's
+optimisers on the objective's loss (an ``InnerLoop``'s optimiser first, repeatedly) and every
+critic on its term's own loss, with the same gradient clipping and epoch-wise LR scheduling as
+the automatic mode.
 """
 
 from __future__ import annotations
@@ -59,7 +61,11 @@ class LatentVariableModel(pl.LightningModule, ABC):
         self.objective = objective if objective is not None else elbo()
         self.optimizations = merge_optimizations(optimizers if optimizers is not None else adam(),
                                                  self.objective.optimizations())
-        self.automatic_optimization = len(self.optimizations) == 1
+        loop = self.objective.inner_loop
+        if loop is not None and loop.optimizer not in self.optimizations:
+            raise ValueError(f"objective.inner_loop.optimizer={loop.optimizer!r} is not one of the optimisers "
+                             f"{sorted(self.optimizations)}")
+        self.automatic_optimization = len(self.optimizations) == 1 and loop is None
         # nan_strategy="disable": a NaN must reach checkpointing and early stopping, not be dropped.
         self.bound_metrics = nn.ModuleDict({
             f"{stage}_{name}": MeanMetric(nan_strategy="disable")
@@ -145,27 +151,53 @@ class LatentVariableModel(pl.LightningModule, ABC):
         if directional:
             result.stats["kappa"] = directional[0].scale.mean()
         if not self.automatic_optimization:
-            result.stats |= self._manual_step(result.loss, passes)
+            result.stats |= self._manual_step(result.loss, passes, batch, batch_idx)
         self._accumulate_epoch_stats(result.stats, self.batch_size(batch))
         return result.loss if self.automatic_optimization else None
 
-    def _manual_step(self, loss: torch.Tensor, passes: Passes) -> dict[str, torch.Tensor]:
-        """``main`` on the objective's loss, then every other optimiser on its term's own loss
-        (returned for logging as ``<term>/own_loss``)."""
+    def _manual_step(self, loss: torch.Tensor, passes: Passes, batch, batch_idx: int) -> dict[str, torch.Tensor]:
+        """The model's optimisers on the objective's loss (an active inner loop's first, repeatedly,
+        then the others on a fresh pass), then every critic on its term's own loss. Returns what to
+        log: ``inner_steps`` and ``<term>/own_loss``."""
         optimizers = dict(zip(self.optimizations, self.optimizers(), strict=True))
-        self._update(optimizers["main"], "main", loss)
+        critics = set(self.objective.optimizations())
+        model_optimizers = [name for name in optimizers if name not in critics]
+        stats: dict[str, torch.Tensor | float] = {}
+        loop = self.objective.inner_loop
+        if loop is not None and loop.active:
+            stats["inner_steps"] = float(self._inner_updates(optimizers[loop.optimizer], loss, batch, batch_idx))
+            model_optimizers.remove(loop.optimizer)
+            passes = self.training_passes(batch)
+            loss = self.objective(self, passes, self.progress(batch_idx)).loss
+        self._update({name: optimizers[name] for name in model_optimizers}, loss)
         own_losses = self.objective.own_losses(self, passes)
         for name, own_loss in own_losses.items():
-            self._update(optimizers[name], name, own_loss)
-        return {f"{name}/own_loss": own_loss for name, own_loss in own_losses.items()}
+            self._update({name: optimizers[name]}, own_loss)
+        return stats | {f"{name}/own_loss": own_loss.detach() for name, own_loss in own_losses.items()}
 
-    def _update(self, optimizer, name: str, loss: torch.Tensor) -> None:
-        optimizer.zero_grad()
+    def _inner_updates(self, optimizer, loss: torch.Tensor, batch, batch_idx: int) -> int:
+        """Updates of the inner loop's optimiser on ``batch``, each on a fresh pass, until it stops."""
+        loop, losses = self.objective.inner_loop, []
+        for step in range(1, loop.max_steps + 1):
+            if step > 1:
+                loss = self.objective(self, self.training_passes(batch), self.progress(batch_idx)).loss
+            self._update({loop.optimizer: optimizer}, loss)
+            losses.append(loss.item())
+            if loop.should_stop(losses):
+                return step
+        return loop.max_steps
+
+    def _update(self, optimizers: dict, loss: torch.Tensor) -> None:
+        """One backward of ``loss``, then each optimiser clipped with its own norm and stepped; the
+        gradients of parameters outside them are left to whoever zeroes them before using them."""
+        for optimizer in optimizers.values():
+            optimizer.zero_grad()
         self.manual_backward(loss)
-        clip = self.optimizations[name].gradient_clip_norm
-        if clip is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm="norm")
-        optimizer.step()
+        for name, optimizer in optimizers.items():
+            clip = self.optimizations[name].gradient_clip_norm
+            if clip is not None:
+                self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm="norm")
+            optimizer.step()
 
     def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
         """Automatic optimisation has one optimiser, ``main``; its clipping overrides the Trainer's."""
@@ -176,7 +208,9 @@ class LatentVariableModel(pl.LightningModule, ABC):
                                 gradient_clip_algorithm=gradient_clip_algorithm or "norm")
 
     def configure_optimizers(self):
-        groups = self.objective.parameter_groups()
+        groups = self.objective.parameter_groups() | {
+            name: [p for module in optimization.modules for p in self.get_submodule(module).parameters()]
+            for name, optimization in self.optimizations.items() if optimization.modules}
         claimed = {id(p) for parameters in groups.values() for p in parameters}
         parameters = {"main": [p for p in self.parameters() if id(p) not in claimed], **groups}
         configs = [optimization.lightning_config(parameters[name]) for name, optimization in self.optimizations.items()]

@@ -8,7 +8,7 @@ user) class works without a registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 
 import torch
@@ -46,15 +46,19 @@ class Optimization:
         monitor: the metric a plateau scheduler reads.
         gradient_clip_norm: clip the global gradient norm of this optimiser's parameters (None:
             no clipping). Part of a model's training protocol, so it lives here, not in the Trainer.
+        modules: the model's submodules this optimiser trains (``[encoder, latent]``: the
+            inference network); None for ``main``, which trains what no other optimiser does.
     """
 
 
     def __init__(self, optimizer: ParameterFactory, scheduler: Callable[[torch.optim.Optimizer], object] | None = None,
-                 monitor: str = "val/elbo", gradient_clip_norm: float | None = None) -> None:
+                 monitor: str = "val/elbo", gradient_clip_norm: float | None = None,
+                 modules: Sequence[str] | None = None) -> None:
         if gradient_clip_norm is not None and gradient_clip_norm <= 0:
             raise ValueError(f"gradient_clip_norm={gradient_clip_norm} must be positive (or null: no clipping)")
         self.optimizer, self.scheduler, self.monitor = optimizer, scheduler, monitor
         self.gradient_clip_norm = gradient_clip_norm
+        self.modules = None if modules is None else [str(m) for m in modules]
 
     def lightning_config(self, parameters: list[torch.nn.Parameter]) -> dict:
         """Lightning's {"optimizer", "lr_scheduler"} dict for ``configure_optimizers``."""
@@ -73,8 +77,16 @@ def adam(lr: float = 1e-3) -> dict[str, Optimization]:
 
 def merge_optimizations(configured: Mapping[str, Optimization], of_terms: Mapping[str, Optimization]
                         ) -> dict[str, Optimization]:
-    """The ``optimizer`` group's ``main`` and the terms' own optimisers, by name."""
-    if set(configured) != {"main"}:
-        raise ValueError(f"optimizer: expected one entry, main, got {sorted(configured)}; a term with parameters "
-                         "of its own brings its optimiser in its config (objective.terms.<name>.optimization)")
-    return {"main": configured["main"], **of_terms}
+    """The ``optimizer`` group's entries (``main`` and any that name the modules they train) and the
+    terms' own optimisers, by name."""
+    if "main" not in configured or configured["main"].modules is not None:
+        raise ValueError(f"optimizer: needs an entry main without modules (it trains what no other entry does), "
+                         f"got {sorted(configured)}")
+    for name, optimization in configured.items():
+        if name != "main" and not optimization.modules:
+            raise ValueError(f"optimizer.{name}: an entry besides main must name the modules it trains "
+                             "(modules: [encoder, latent]); a term with parameters of its own brings its optimiser "
+                             "in its config (objective.terms.<name>.optimization)")
+        if name in of_terms:
+            raise ValueError(f"optimizer.{name}: the name of an objective term with an optimiser of its own")
+    return {**configured, **of_terms}

@@ -3,10 +3,11 @@ score-function correction, applied once for every term that reads the sample."""
 
 from vaezoo.objectives.adversarial import LatentAdversary
 from vaezoo.objectives.base import Pass, Passes, Term
+from vaezoo.objectives.inner_loop import InnerLoop
 from vaezoo.objectives.kl import KL
 from vaezoo.objectives.objective import Objective, StepResult, elbo
 from vaezoo.objectives.reconstruction import Reconstruction
 from vaezoo.objectives.schedules import Constant, Cyclical, Linear, Progress, Schedule, Sigmoid, TrainingShare
 
-__all__ = ["KL", "Constant", "Cyclical", "LatentAdversary", "Linear", "Objective", "Pass", "Passes", "Progress",
-           "Reconstruction", "Schedule", "Sigmoid", "StepResult", "Term", "TrainingShare", "elbo"]
+__all__ = ["KL", "Constant", "Cyclical", "InnerLoop", "LatentAdversary", "Linear", "Objective", "Pass", "Passes",
+           "Progress", "Reconstruction", "Schedule", "Sigmoid", "StepResult", "Term", "TrainingShare", "elbo"]

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from vaezoo.objectives.base import Passes, Term, mean_value
+from vaezoo.objectives.inner_loop import InnerLoop
 from vaezoo.objectives.kl import KL
 from vaezoo.objectives.reconstruction import Reconstruction
 from vaezoo.objectives.schedules import Progress
@@ -36,13 +37,15 @@ class Objective(nn.Module):
     The score-function correction of a sampler whose pathwise gradient is biased (the vMF's
     rejection sampler) is applied here, once, to every term whose value depends on the sample:
     per example for per-example values, with the batch's summed score for a whole-pass value.
+    An ``InnerLoop`` makes the model update one of its optimisers repeatedly per step.
     """
 
-    def __init__(self, terms: Mapping[str, Term]) -> None:
+    def __init__(self, terms: Mapping[str, Term], inner_loop: InnerLoop | None = None) -> None:
         super().__init__()
         if not terms:
             raise ValueError("an objective needs at least one term")
         self.terms = nn.ModuleDict(terms)
+        self.inner_loop = inner_loop
 
     def bind(self, datamodule: pl.LightningDataModule | None) -> None:
         for term in self.terms.values():
