@@ -28,7 +28,6 @@ def isolated_cache(tmp_path_factory):
         os.environ["VAEZOO_CACHE"] = previous
 
 
-
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         """No request lines in the test output."""

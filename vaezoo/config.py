@@ -23,6 +23,7 @@ def class_name(target: str) -> str:
     ``${vamp_prior_names.${vamp_prior_class}}``."""
     return target.rsplit(".", 1)[-1]
 
+
 def image_outputs(likelihood: str, pixels: int) -> int:
     """Decoder outputs of an image model: one per pixel (Bernoulli) or two (discretised logistic)."""
     from vaezoo.models.image_vae import OUTPUTS_PER_PIXEL

@@ -20,10 +20,11 @@ SCHEMA_KEYS = ("experiment", "paper_rows", "scale", "seed", "git_sha", "git_dirt
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Overrides that leave a paper's protocol as it was: where files are, how they are shown, which
-# seed draws the run (seeds are part of every protocol), what the run is called.
-NOT_PROTOCOL = ("experiment", "seed", "name", "scale", "smoke", "data_root", "ckpt_path", "hydra", "logger",
+# seed draws the run (seeds are part of every protocol), what the run is called, where it runs.
+NOT_PROTOCOL = ("experiment", "seed", "name", "scale", "smoke", "data_root", "ckpt_path", "logger",
                 "callbacks.progress", "callbacks.image_grids", "data.root", "data.download", "data.num_workers",
                 "data.eval_batch_size", "eval.is_chunk", "trainer.accelerator", "trainer.enable_progress_bar")
+SCALES = ("full", "reduced", "proxy", "smoke")   # from the published protocol to a run that only checks
 
 
 def _git(directory: Path, *args: str) -> str | None:
@@ -48,8 +49,15 @@ def override_keys(overrides: list[str] | tuple[str, ...]) -> set[str]:
     return {o.lstrip("+~").split("=", 1)[0] for o in overrides}
 
 
-def _matches(key: str, prefixes: tuple[str, ...] | set[str]) -> bool:
-    return any(key == p or key.startswith(p + ".") or key.startswith(p + "/") for p in prefixes)
+def _leaves_protocol(key: str) -> bool:
+    """A key of ``NOT_PROTOCOL`` (or below one), or Hydra's own (``hydra.*``, ``hydra/launcher``)."""
+    return key.split("/")[0].split(".")[0] == "hydra" or any(key == p or key.startswith(p + ".")
+                                                             for p in NOT_PROTOCOL)
+
+
+def worst_scale(*scales: str) -> str:
+    """The least of several scales: a task on a trained run is no more than that run."""
+    return max(scales, key=SCALES.index)
 
 
 def run_scale(cfg: DictConfig, overrides: list[str] | tuple[str, ...], is_proxy_data: bool,
@@ -66,7 +74,7 @@ def run_scale(cfg: DictConfig, overrides: list[str] | tuple[str, ...], is_proxy_
         return "proxy"
     axes = set(cfg.get("axes") or ())
     keys = override_keys(overrides) - (set() if time_limit_reached else {"trainer.max_time"})
-    touched = [k for k in keys if not _matches(k, NOT_PROTOCOL) and k not in axes]
+    touched = [k for k in keys if not _leaves_protocol(k) and k not in axes]
     return "reduced" if cfg.scale == "full" and touched else cfg.scale
 
 

@@ -6,6 +6,7 @@ import inspect
 import logging
 from collections.abc import Iterator
 
+import torch
 from hydra.errors import InstantiationException
 from hydra.utils import get_class, get_method, instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -87,7 +88,7 @@ def _check_prior_fits_model(cfg: DictConfig) -> None:
     prior, model = cfg.get("prior") or {}, cfg.get("model") or {}
     if "_target_" not in prior or "_target_" not in model:
         return
-    if get_class(prior._target_).reads_inputs and not get_class(model._target_).encodes_flat_inputs:
+    if get_class(prior._target_).reads_inputs and not getattr(get_class(model._target_), "encodes_flat_inputs", False):
         raise ConfigError(f"prior={prior.get('_target_')} passes pseudo-inputs through the model's encoder, which "
                           f"must read images (model=image_vae or model=vamp_vae); model={model.get('_target_')} "
                           "does not: pick a prior that reads no inputs (normal, sphere_uniform, mog, vmf_mixture)")
@@ -104,6 +105,10 @@ def validate(cfg: DictConfig) -> None:
         raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
     _check_sizes(cfg)
     _check_latent_prior(cfg)
+    _check_objective_fits_model(cfg)
+    if cfg.get("trainer", {}).get("gradient_clip_val") is not None:
+        raise ConfigError(f"trainer.gradient_clip_val={cfg.trainer.gradient_clip_val}: clipping is part of the "
+                          "optimiser's protocol; set optimizer.main.gradient_clip_norm instead")
     _check_by_construction(cfg)
     _warn_unfinished_warmup(cfg)
 
@@ -118,12 +123,35 @@ def _check_by_construction(cfg: DictConfig) -> None:
         if group not in cfg:
             continue
         try:
-            instantiate(cfg[group])
+            built = instantiate(cfg[group])
         except InstantiationException as err:
             cause = err.__cause__ or err
             where = str(err).rsplit("full_key: ", 1)[-1].strip() if "full_key: " in str(err) else group
             raise ConfigError(f"{where}: {cause}") from None
+        if group == "optimizer":
+            _check_optimizers(built)
     _check_task_settings(cfg)
+
+
+def _check_objective_fits_model(cfg: DictConfig) -> None:
+    """Every objective term reads a pass that the model's training steps make."""
+    model = get_class(cfg.model._target_)
+    for name, term in ((cfg.get("objective") or {}).get("terms") or {}).items():
+        wanted = term.get("from_pass", "data")
+        if wanted not in getattr(model, "pass_names", ("data",)):
+            raise ConfigError(f"objective.terms.{name}.from_pass={wanted!r}: {model.__name__}'s training steps have "
+                              f"the passes {list(model.pass_names)}; pick an objective for this model (model/*.yaml "
+                              "selects its own)")
+
+
+def _check_optimizers(optimizations: dict) -> None:
+    """Optimisers and schedulers are partials: build each on a stand-in parameter, so that a bad
+    argument fails here rather than after the data is read."""
+    for name, optimization in optimizations.items():
+        try:
+            optimization.lightning_config([torch.nn.Parameter(torch.zeros(1))])
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"optimizer.{name}: {err}") from None
 
 
 def _check_task_settings(cfg: DictConfig) -> None:

@@ -47,10 +47,17 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["latent=vmf", "prior=normal"], r"latent VMFHead lives in sphere space but prior StandardNormal"),
     (["model=graph_vae", "data=cora", "prior=vampprior"], r"passes pseudo-inputs through the model's encoder"),
     (["objective.terms.kl.weight.epochs=-1"], r"objective.terms.kl.weight: Linear: epochs=-1 must be >= 0"),
-    (["objective.terms.kl.weight._target_=vaezoo.objectives.Cyclical"], r"objective.terms.kl.weight: Cyclical: need "
-                                                                         r"epochs > 0"),
+    (["objective.terms.kl.weight._target_=vaezoo.objectives.Cyclical", "objective.terms.kl.weight.epochs=0"],
+     r"objective.terms.kl.weight: Cyclical: need epochs > 0"),
     (["optimizer.main.optimizer.lr=0"], r"optimizer.main.optimizer.lr=0: must be a positive number"),
     (["optimizer.main.gradient_clip_norm=-1"], r"optimizer.main: gradient_clip_norm=-1 must be positive"),
+    (["+optimizer.main.optimizer.momentum=0.9"], r"optimizer.main: .*unexpected keyword argument 'momentum'"),
+    (["+trainer.gradient_clip_val=1"], r"trainer.gradient_clip_val=1: clipping is part of the optimiser's protocol; "
+                                       r"set optimizer.main.gradient_clip_norm"),
+    (["+objective.terms.kl.from_pass=dat"], r"objective.terms.kl.from_pass='dat': ImageVAE's training steps have "
+                                             r"the passes \['data'\]"),
+    (["model=m1m2", "data=mnist_semi_supervised", "objective=elbo"], r"objective.terms.re.from_pass='data': "
+                                                                    r"StackedM1M2's training steps have the passes"),
     (["task=sampler_cost", "+task.draws=3"], r"task.draws: not a setting of vaezoo.tasks.sampler_cost.run; it "
                                              r"takes \['kappas', 'manifold_dims', 'samples'\]"),
     (["task=latent_knn", "~task.neighbours"], r"task.neighbours is missing: vaezoo.tasks.latent_knn.run needs it"),

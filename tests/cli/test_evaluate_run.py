@@ -32,6 +32,14 @@ def test_evaluate_takes_more_importance_samples_from_the_command_line(trained_im
     assert record["estimators"]["test/ll"] == {"method": "importance_sampling", "samples": 7}
 
 
+def test_a_smoke_evaluation_is_capped_whatever_it_asks(trained_image_run, run_inprocess):
+    """debug=smoke goes over the trained run's and this command's eval settings alike."""
+    record, _ = run_inprocess(["task=evaluate", f"ckpt_path={trained_image_run / 'checkpoints' / 'best.ckpt'}",
+                               "eval.is_samples=100"])
+    assert record["estimators"]["test/ll"] == {"method": "importance_sampling", "samples": 4}
+    assert record["scale"] == "smoke"
+
+
 def test_evaluate_a_text_model_with_its_vocabulary(tmp_path, run_inprocess):
     run_task_in(tmp_path / "text", ["+experiment=table3"])
     record, _ = run_inprocess(["task=evaluate", f"ckpt_path={tmp_path / 'text' / 'checkpoints' / 'last.ckpt'}"])

@@ -94,11 +94,26 @@ def test_scale_of_a_full_experiment_under_overrides(overrides, scale):
     assert run_scale(cfg, ["+experiment=davidson2018/table1", *overrides], is_proxy_data=False) == scale
 
 
+@pytest.mark.parametrize("experiment, overrides, scale", [
+    ("xu2018/table3_grid", ["experiment/xu2018/variant=g_vae", "kappa=20"], "full"),   # its axes
+    ("xu2018/fig6", ["experiment/xu2018/variant=g_vae"], "reduced"),                  # not its model
+    ("davidson2018/table5", ["task.samples=10"], "reduced"),                          # a task's settings
+    ("davidson2018/table5", ["debug=smoke"], "smoke"),
+])
+def test_one_scale_rule_for_variants_and_tasks(experiment, overrides, scale):
+    from vaezoo.results import run_scale
+    from vaezoo.tasks import apply_debug
+    cfg = compose_config([f"+experiment={experiment}", *overrides])
+    apply_debug(cfg)
+    assert run_scale(cfg, [f"+experiment={experiment}", *overrides], is_proxy_data=False) == scale
+
+
 @pytest.mark.parametrize("overrides,scale", [
     (["data=citeseer", "latent=vmf", "seed=4"], "full"),      # the table's own rows
     (["data=citeseer", "optimizer.main.optimizer.lr=0.1"], "reduced"),
 ])
 def test_choosing_an_experiments_rows_keeps_it_full(overrides, scale):
+    """davidson2018/table4 lists data and latent as its axes."""
     from vaezoo.results import run_scale
     cfg = compose_config(["+experiment=davidson2018/table4", *overrides])
     assert run_scale(cfg, ["+experiment=davidson2018/table4", *overrides], is_proxy_data=False) == scale

@@ -1,11 +1,12 @@
 """Every experiment under conf/experiment/ runs end to end in smoke mode on the fixtures."""
 
 import json
+import re
 
 import pytest
 from omegaconf import OmegaConf
 
-from tests.cli.conftest import ALIASES, EXPERIMENTS, FIXTURES, compose_config, read_results, run_task_in
+from tests.cli.conftest import ALIASES, EXPERIMENTS, FIXTURES, REPO, compose_config, read_results, run_task_in
 from vaezoo.results import SCHEMA_KEYS
 
 
@@ -26,6 +27,14 @@ def test_experiment_smoke_run(experiment, run_inprocess, tmp_path):
     assert config.name == ALIASES.get(experiment, experiment)
     if config.task._target_ == "vaezoo.tasks.train.run":
         assert (out / "metrics.csv").is_file() and (out / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_the_experiments_are_the_ones_the_readme_lists():
+    """Every experiment file runs above; the README's experiment row names exactly these."""
+    row = next(line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `experiment` |"))
+    listed = {name for name in re.findall(r"`([a-z0-9_/]+)`", row.split("|")[2]) if "/" in name or name == "table3"}
+    assert listed == set(EXPERIMENTS) - {"xu2018/table3"} | {"table3"} | (set(EXPERIMENTS) & listed)
+    assert set(EXPERIMENTS) - listed <= {"xu2018/table3"} and len(EXPERIMENTS) == 25
 
 
 def test_text_checkpoint_carries_its_vocabulary_as_plain_data(run_inprocess):

@@ -52,10 +52,10 @@ def download(remote: RemoteFile, target: Path) -> None:
                            path=target.parent, progressbar=False,
                            downloader=pooch.HTTPDownloader(timeout=DOWNLOAD_TIMEOUT_S))
             return
+        except (OSError, requests.RequestException) as err:  # first: some requests errors are ValueErrors
+            errors.append(f"{url}: {err}")
         except ValueError as err:  # pooch's hash check
             errors.append(f"{url}: md5 mismatch ({err})")
-        except (OSError, requests.RequestException) as err:
-            errors.append(f"{url}: {err}")
     raise DataFileError(f"could not download {target.name} into {target.parent}: " + "; ".join(errors))
 
 

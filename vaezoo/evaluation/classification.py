@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from torch import nn
 from torchmetrics import MeanMetric
 
 from vaezoo.evaluation.base import STAGES, EvalStep, Evaluator, log_metric
+
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
 
 
 class LabelAccuracy(Evaluator):
@@ -16,7 +21,7 @@ class LabelAccuracy(Evaluator):
         self.from_pass = from_pass
         self.metrics = nn.ModuleDict({stage: MeanMetric(nan_strategy="disable") for stage in STAGES})
 
-    def update(self, model, stage: str, step: EvalStep) -> None:
+    def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
         data = step.passes[self.from_pass]
         correct = (model.classifier(data.q.mode).argmax(-1) == data.extras["y"]).float() * 100.0
         self.metrics[stage].update(correct)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from torchmetrics.functional.classification import binary_auroc, binary_average_precision
 
 from vaezoo.evaluation.base import EvalStep, Evaluator
+
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
 
 
 class LinkPrediction(Evaluator):
@@ -16,7 +21,7 @@ class LinkPrediction(Evaluator):
         super().__init__()
         self.from_pass = from_pass
 
-    def update(self, model, stage: str, step: EvalStep) -> None:
+    def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
         data = step.passes[self.from_pass]
         probabilities = model.edge_probabilities(data.q.mode, data.x.pairs)
         labels = data.x.labels.long()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 from torchmetrics import Metric
 
 from vaezoo.evaluation.base import EvalStep, Evaluator, log_metric
+
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
 
 
 class ImportanceSampledLogLik(Metric):
@@ -39,7 +43,7 @@ class ImportanceSampledLogLik(Metric):
 
 
 @torch.no_grad()
-def importance_log_weights(model, x, samples: int, chunk: int) -> torch.Tensor:
+def importance_log_weights(model: LatentVariableModel, x, samples: int, chunk: int) -> torch.Tensor:
     """log p(x|z_k) + log p(z_k) - log q(z_k|x), z_k ~ q(z|x): [samples, batch], decoded ``chunk`` at a time."""
     q, p = model.posterior(x), model.prior_distribution()
     weights = []
@@ -67,7 +71,7 @@ class ImportanceSampling(Evaluator):
         self.test_metrics = nn.ModuleDict({name: ImportanceSampledLogLik(scale) for name, scale in scales.items()})
         self.val_ll = ImportanceSampledLogLik()
 
-    def update(self, model, stage: str, step: EvalStep) -> None:
+    def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
         x = model.inputs(step.batch)
         if stage == "test" and self.samples > 0:
             log_weights = importance_log_weights(model, x, self.samples, self.chunk)

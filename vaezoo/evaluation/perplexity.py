@@ -7,11 +7,16 @@ from -ELBO per sentence or document, KL included (Xu & Durrett 2018, §4; Miao e
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 from torchmetrics import MeanMetric, Metric
 
 from vaezoo.evaluation.base import STAGES, EvalStep, Evaluator, log_metric
+
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
 
 
 class BoundPerplexity(Metric):
@@ -63,7 +68,7 @@ class SentencePerplexity(Evaluator):
             f"{stage}_{name}": MeanMetric(nan_strategy="disable") if name == "nll" else BoundPerplexity()
             for stage in STAGES for name in ("nll", "ppl", "ppl_words")})
 
-    def update(self, model, stage: str, step: EvalStep) -> None:
+    def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
         x, nll = model.inputs(step.batch), -step.bound
         updates = {"nll": (nll,), "ppl": (nll, x.target_tokens), "ppl_words": (nll, x.target_tokens - 1)}
         for name, args in updates.items():
@@ -85,7 +90,7 @@ class DocumentPerplexity(Evaluator):
             f"{stage}_{name}": metric() for stage in STAGES
             for name, metric in (("ppl", PerDocumentPerplexity), ("ppl_corpus", BoundPerplexity))})
 
-    def update(self, model, stage: str, step: EvalStep) -> None:
+    def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
         x = model.inputs(step.batch)
         nll, tokens = -step.bound, x.sum(-1)
         for name in ("ppl", "ppl_corpus"):

@@ -50,6 +50,8 @@ class LatentVariableModel(pl.LightningModule, ABC):
     bound_estimator: ClassVar[dict] = {"method": "single_sample_monte_carlo", "samples": 1}
     # Whether the encoder reads flat input vectors, so that a prior of pseudo-inputs can use it.
     encodes_flat_inputs: ClassVar[bool] = False
+    # The passes of a training step (``training_passes``), which objective terms read.
+    pass_names: ClassVar[tuple[str, ...]] = ("data",)
 
     def __init__(self, encoder: nn.Module | None, latent: LatentHead | None, decoder: nn.Module | None,
                  prior: Prior | None, objective: Objective | None = None,
@@ -59,6 +61,10 @@ class LatentVariableModel(pl.LightningModule, ABC):
             raise ValueError(f"latent.dim={latent.dim} differs from prior.dim={prior.dim}")
         self.encoder, self.latent, self.decoder, self.prior = encoder, latent, decoder, prior
         self.objective = objective if objective is not None else elbo()
+        for name, term in self.objective.terms.items():
+            if term.from_pass not in self.pass_names:
+                raise ValueError(f"objective.terms.{name} reads the pass {term.from_pass!r}; {type(self).__name__} "
+                                 f"has {list(self.pass_names)}")
         self.optimizations = merge_optimizations(optimizers if optimizers is not None else adam(),
                                                  self.objective.optimizations())
         loop = self.objective.inner_loop
@@ -70,7 +76,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
         self.bound_metrics = nn.ModuleDict({
             f"{stage}_{name}": MeanMetric(nan_strategy="disable")
             for stage in STAGES for name in ("elbo", *self.objective.terms)})
-        self.evaluators = nn.ModuleList()
+        self.evaluators: nn.ModuleList | None = None
         self._epoch_sums: dict[str, torch.Tensor | float] = {}
         self._epoch_examples = 0
 
@@ -96,7 +102,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
             return Pass(x, **extras)
         q = self.posterior(x)
         z, score = self.latent.sample(q)
-        return Pass(x, q, z, score, prior=self.prior_distribution, **extras)
+        return Pass(x, q, z, score, prior=self.prior_distribution if self.prior is not None else None, **extras)
 
     def training_passes(self, batch) -> Passes:
         return Passes(data=lambda: self.encode(self.inputs(batch)))
@@ -114,20 +120,30 @@ class LatentVariableModel(pl.LightningModule, ABC):
         return []
 
     def configure_evaluation(self, settings: EvalSettings) -> None:
-        """Test-time estimators from the ``eval`` group, replacing any configured before."""
-        self.evaluators = nn.ModuleList([*self.default_evaluators(settings), *settings.evaluators.values()])
+        """Test-time estimators from the ``eval`` group, replacing any configured before; a model
+        used without one gets the defaults (``EvalSettings()``) when a Trainer sets it up."""
+        evaluators, reported = [*self.default_evaluators(settings)], {}
+        for name, evaluator in [(type(e).__name__, e) for e in evaluators] + list(settings.evaluators.items()):
+            for key in evaluator.estimators():
+                if key in reported:
+                    raise ValueError(f"eval.evaluators.{name} reports {key}, which {reported[key]} already reports")
+                reported[key] = name
+        self.evaluators = nn.ModuleList([*evaluators, *settings.evaluators.values()])
 
     def estimators(self) -> dict[str, dict]:
         """How each reported test number was estimated (written to results.json)."""
         kinds = {"test/elbo": dict(self.bound_estimator)}
-        for evaluator in self.evaluators:
+        for evaluator in self.evaluators or ():
             kinds |= evaluator.estimators()
         return kinds
 
     # --- training ---------------------------------------------------------------------------
     def setup(self, stage: str) -> None:
-        """A prior initialised from data (VampPrior, ``prior.init=data``) gets training inputs (the
-        first shuffled batches) here: before a resumed run's checkpoint is restored, so that one wins."""
+        """The default evaluators if none were configured. A prior initialised from data (VampPrior,
+        ``prior.init=data``) gets training inputs (the first shuffled batches) here: before a
+        resumed run's checkpoint is restored, so that one wins."""
+        if self.evaluators is None:
+            self.configure_evaluation(EvalSettings())
         if stage == "fit" and getattr(self.prior, "init", None) == "data":
             needed, inputs = self.prior.num_pseudo_inputs, []
             for batch in self.trainer.datamodule.train_dataloader():
@@ -140,9 +156,12 @@ class LatentVariableModel(pl.LightningModule, ABC):
         self.objective.bind(self.trainer.datamodule)
 
     def progress(self, batch_idx: int) -> Progress:
+        """Fractional epochs and training batches so far (not ``global_step``, which counts every
+        optimiser's steps under manual optimisation)."""
         if self._trainer is None:
             return Progress()
-        return Progress(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches), self.global_step)
+        return Progress(self.current_epoch + batch_idx / max(1, self.trainer.num_training_batches),
+                        self.trainer.fit_loop.epoch_loop.total_batch_idx)
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor | None:
         passes = self.training_passes(batch)
@@ -188,9 +207,9 @@ class LatentVariableModel(pl.LightningModule, ABC):
         return loop.max_steps
 
     def _update(self, optimizers: dict, loss: torch.Tensor) -> None:
-        """One backward of ``loss``, then each optimiser clipped with its own norm and stepped; the
-        gradients of parameters outside them are left to whoever zeroes them before using them."""
-        for optimizer in optimizers.values():
+        """One backward of ``loss`` from zeroed gradients, then each optimiser clipped with its own
+        norm and stepped."""
+        for optimizer in self.optimizers():
             optimizer.zero_grad()
         self.manual_backward(loss)
         for name, optimizer in optimizers.items():
@@ -200,12 +219,11 @@ class LatentVariableModel(pl.LightningModule, ABC):
             optimizer.step()
 
     def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
-        """Automatic optimisation has one optimiser, ``main``; its clipping overrides the Trainer's."""
+        """Automatic optimisation has one optimiser, ``main``, clipped by its own setting as in manual
+        mode (``trainer.gradient_clip_val`` is refused by validation)."""
         clip = self.optimizations["main"].gradient_clip_norm
-        clip = clip if clip is not None else gradient_clip_val
         if clip is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=clip,
-                                gradient_clip_algorithm=gradient_clip_algorithm or "norm")
+            self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm="norm")
 
     def configure_optimizers(self):
         groups = self.objective.parameter_groups() | {
@@ -236,20 +254,20 @@ class LatentVariableModel(pl.LightningModule, ABC):
 
     def _step_schedulers(self) -> None:
         """Manual optimisation: Lightning leaves the epoch-wise schedulers to the model."""
-        schedulers = self.lr_schedulers()
-        schedulers = schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []
-        configs = [c for c in self.trainer.lr_scheduler_configs]
-        for scheduler, config in zip(schedulers, configs, strict=True):
-            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                if config.monitor in self.trainer.callback_metrics:
-                    scheduler.step(self.trainer.callback_metrics[config.monitor])
+        for config in self.trainer.lr_scheduler_configs:
+            if isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                if config.monitor not in self.trainer.callback_metrics:
+                    raise ValueError(f"a ReduceLROnPlateau scheduler reads {config.monitor}, which this run does "
+                                     f"not log; set optimizer.<name>.monitor to one of "
+                                     f"{sorted(self.trainer.callback_metrics)}")
+                config.scheduler.step(self.trainer.callback_metrics[config.monitor])
             else:
-                scheduler.step()
+                config.scheduler.step()
 
     # --- evaluation -------------------------------------------------------------------------
     def _evaluate(self, batch, batch_idx: int, stage: str) -> None:
         passes = self.evaluation_passes(batch)
-        values = self.objective.values(self, passes)
+        values = self.objective.values(self, passes, only_present=True)
         bound = self.objective.bound(values)
         size = self.batch_size(batch)
         for name, value in {"elbo": bound, **values}.items():
@@ -257,7 +275,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
             metric.update(value)
             self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=size)
         step = EvalStep(batch, batch_idx, passes, bound)
-        for evaluator in self.evaluators:
+        for evaluator in self.evaluators or ():
             evaluator.update(self, stage, step)
 
     def validation_step(self, batch, batch_idx: int) -> None:

@@ -25,6 +25,7 @@ from torch_geometric.utils import negative_sampling
 from vaezoo.evaluation import EvalSettings, Evaluator, LinkPrediction
 from vaezoo.latent.base import LatentHead
 from vaezoo.models.base import LatentVariableModel
+from vaezoo.models.optimization import Optimizations
 from vaezoo.nets.gcn import GraphEncoder
 from vaezoo.objectives import Objective, Pass, Passes
 from vaezoo.priors.base import Prior
@@ -53,9 +54,8 @@ class GraphVAE(LatentVariableModel):
     """
 
     def __init__(self, encoder: GraphEncoder, latent: LatentHead, prior: Prior, objective: Objective | None = None,
-                 optimizers=None) -> None:
+                 optimizers: Optimizations | None = None) -> None:
         super().__init__(encoder, latent, InnerProductDecoder(), prior, objective, optimizers)
-        self.configure_evaluation(EvalSettings())
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
         return [LinkPrediction()]

@@ -10,7 +10,11 @@ from torch.nn.functional import binary_cross_entropy_with_logits
 
 from vaezoo.distributions.discretized_logistic import discretized_logistic_log_prob
 from vaezoo.evaluation import EvalSettings, Evaluator, ImportanceSampling
+from vaezoo.latent.base import LatentHead
 from vaezoo.models.base import LatentVariableModel
+from vaezoo.models.optimization import Optimizations
+from vaezoo.objectives import Objective
+from vaezoo.priors.base import Prior
 
 # Decoder outputs per pixel: Bernoulli logits, or a logistic location and log-scale.
 OUTPUTS_PER_PIXEL = {"bernoulli": 1, "discretized_logistic": 2}
@@ -34,13 +38,13 @@ class ImageVAE(LatentVariableModel):
 
     encodes_flat_inputs = True
 
-    def __init__(self, encoder: nn.Module, latent, decoder: nn.Module, prior, objective=None, optimizers=None,
+    def __init__(self, encoder: nn.Module, latent: LatentHead, decoder: nn.Module, prior: Prior,
+                 objective: Objective | None = None, optimizers: Optimizations | None = None,
                  likelihood: str = "bernoulli") -> None:
         super().__init__(encoder, latent, decoder, prior, objective, optimizers)
         if likelihood not in OUTPUTS_PER_PIXEL:
             raise ValueError(f"model.likelihood={likelihood!r} is not one of {sorted(OUTPUTS_PER_PIXEL)}")
         self.likelihood = likelihood
-        self.configure_evaluation(EvalSettings())
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
         dims = self.encoder.in_features if self.likelihood == "discretized_logistic" else None

@@ -23,6 +23,7 @@ from vaezoo.evaluation import EvalSettings, Evaluator, LabelAccuracy
 from vaezoo.latent.base import LatentHead
 from vaezoo.models.base import LatentVariableModel
 from vaezoo.models.image_vae import bernoulli_log_likelihood
+from vaezoo.models.optimization import Optimizations
 from vaezoo.nets.mlp import MLP
 from vaezoo.objectives import KL, Objective, Passes
 from vaezoo.objectives.score import with_score_correction
@@ -45,14 +46,15 @@ class StackedM1M2(LatentVariableModel):
     """
 
     bound_estimator = {"method": "single_sample_monte_carlo_y_enumerated", "samples": 1}
+    pass_names = ("labelled", "unlabelled")
 
     def __init__(self, encoder: nn.Module, latent: LatentHead, decoder: nn.Module, prior: Prior,
                  z2_latent: Callable[..., LatentHead], z1_conditional: Callable[..., LatentHead],
                  objective: Objective, hidden_sizes: Sequence[int] = (500,), activation: str = "relu",
-                 num_classes: int = 10, optimizers=None) -> None:
+                 num_classes: int = 10, optimizers: Optimizations | None = None) -> None:
         hidden_sizes = [int(width) for width in hidden_sizes]  # plain ints: checkpoints load weights_only
-        super().__init__(encoder, latent, decoder, None, objective, optimizers)
-        self.prior = prior
+        super().__init__(encoder, latent, decoder, None, objective, optimizers)  # no p(z1): M2 models z1
+        self.z2_prior = prior
         self.num_classes = num_classes
         self.classifier = MLP(latent.dim, hidden_sizes, num_classes, activation)
         self.z2_encoder = MLP(latent.dim + num_classes, hidden_sizes, activation=activation)
@@ -65,7 +67,6 @@ class StackedM1M2(LatentVariableModel):
         if self.z1_conditional.dim != latent.dim or self.z1_conditional.support != latent.support:
             raise ValueError("p(z1|z2,y) must have the dimension and support of q(z1|x)")
         self.z2_kl = KL()
-        self.configure_evaluation(EvalSettings())
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
         return [LabelAccuracy(from_pass="unlabelled")]
@@ -94,4 +95,4 @@ class StackedM1M2(LatentVariableModel):
         log_pz1 = self.z1_conditional(self.z1_decoder(torch.cat([z2, onehot], -1))).log_prob(z1)
         if score is not None:
             log_pz1 = with_score_correction(log_pz1, score)
-        return log_pz1 - self.z2_kl.divergence(q2, self.prior(), z2) - math.log(self.num_classes)
+        return log_pz1 - self.z2_kl.divergence(q2, self.z2_prior(), z2) - math.log(self.num_classes)

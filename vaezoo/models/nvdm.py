@@ -14,21 +14,26 @@ only the decoder, then as many that update only the encoder (and posterior head)
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from vaezoo.evaluation import DocumentPerplexity, EvalSettings, Evaluator, ImportanceSampling
+from vaezoo.latent.base import LatentHead
 from vaezoo.models.base import LatentVariableModel
+from vaezoo.models.optimization import Optimizations
+from vaezoo.objectives import Objective
+from vaezoo.priors.base import Prior
 
 
 class DocumentVAE(LatentVariableModel):
     """Batches are (counts [batch, vocab], labels); the decoder returns log-probabilities."""
 
-    def __init__(self, encoder, latent, decoder, prior, objective=None, optimizers=None,
+    def __init__(self, encoder: nn.Module, latent: LatentHead, decoder: nn.Module, prior: Prior,
+                 objective: Objective | None = None, optimizers: Optimizations | None = None,
                  alternate_epochs: int = 0) -> None:
         super().__init__(encoder, latent, decoder, prior, objective, optimizers)
         if alternate_epochs < 0:
             raise ValueError(f"model.alternate_epochs={alternate_epochs} must be >= 0 (0: joint updates)")
         self.alternate_epochs = alternate_epochs
-        self.configure_evaluation(EvalSettings())
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
         return [DocumentPerplexity(), ImportanceSampling(settings.is_samples, settings.is_chunk,

@@ -9,18 +9,23 @@ sampling), so it bounds the true NLL from above; perplexity is exp(total NLL / t
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from vaezoo.data.batching import TextBatch
 from vaezoo.evaluation import EvalSettings, Evaluator, ImportanceSampling, SentencePerplexity
+from vaezoo.latent.base import LatentHead
 from vaezoo.models.base import LatentVariableModel
+from vaezoo.models.optimization import Optimizations
+from vaezoo.objectives import Objective
+from vaezoo.priors.base import Prior
 
 
 class SentenceVAE(LatentVariableModel):
     """Batches are ``TextBatch``; the decoder is a ``vaezoo.nets.SentenceDecoder``."""
 
-    def __init__(self, encoder, latent, decoder, prior, objective=None, optimizers=None) -> None:
+    def __init__(self, encoder: nn.Module, latent: LatentHead, decoder: nn.Module, prior: Prior,
+                 objective: Objective | None = None, optimizers: Optimizations | None = None) -> None:
         super().__init__(encoder, latent, decoder, prior, objective, optimizers)
-        self.configure_evaluation(EvalSettings())
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
         return [SentencePerplexity(self.bound_estimator),

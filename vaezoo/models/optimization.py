@@ -50,7 +50,6 @@ class Optimization:
             inference network); None for ``main``, which trains what no other optimiser does.
     """
 
-
     def __init__(self, optimizer: ParameterFactory, scheduler: Callable[[torch.optim.Optimizer], object] | None = None,
                  monitor: str = "val/elbo", gradient_clip_norm: float | None = None,
                  modules: Sequence[str] | None = None) -> None:
@@ -68,6 +67,9 @@ class Optimization:
             config["lr_scheduler"] = {"scheduler": self.scheduler(optimizer), "monitor": self.monitor,
                                       "interval": "epoch"}
         return config
+
+
+Optimizations = Mapping[str, Optimization]   # the optimizer group: name -> Optimization
 
 
 def adam(lr: float = 1e-3) -> dict[str, Optimization]:

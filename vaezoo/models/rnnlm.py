@@ -13,6 +13,7 @@ import torch
 from vaezoo.data.batching import TextBatch
 from vaezoo.evaluation import EvalSettings, Evaluator, SentencePerplexity
 from vaezoo.models.base import LatentVariableModel
+from vaezoo.models.optimization import Optimizations
 from vaezoo.nets.lstm import SentenceDecoder
 from vaezoo.objectives import Objective, Reconstruction
 
@@ -22,11 +23,11 @@ class RNNLanguageModel(LatentVariableModel):
 
     bound_estimator = {"method": "exact", "samples": 0}
 
-    def __init__(self, decoder: SentenceDecoder, objective: Objective | None = None, optimizers=None) -> None:
+    def __init__(self, decoder: SentenceDecoder, objective: Objective | None = None,
+                 optimizers: Optimizations | None = None) -> None:
         if decoder.latent_dim != 0:
             raise ValueError(f"RNNLanguageModel: the decoder must have latent_dim=0, got {decoder.latent_dim}")
         super().__init__(None, None, decoder, None, objective or Objective({"re": Reconstruction()}), optimizers)
-        self.configure_evaluation(EvalSettings())
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
         return [SentencePerplexity(self.bound_estimator)]

@@ -4,7 +4,9 @@ the latent penalty of the adversarial autoencoder (Makhzani et al. 2016) and of 
 
 A critic D(z) is trained to tell prior samples (label 1) from the pass's codes (label 0) on its
 own optimiser; the model pays -log sigmoid(D(z)) per code, the non-saturating loss of a
-generator that makes its codes look drawn from the prior.
+generator that makes its codes look drawn from the prior. Each step updates the model first,
+against the critic as it was, then the critic on the step's codes; Algorithm 2 updates the critic
+first, which shifts the two updates by half a step.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from vaezoo.objectives.base import Pass, Term
 from vaezoo.objectives.schedules import Schedule
 
 if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
     from vaezoo.models.optimization import Optimization
 
 
@@ -39,10 +42,10 @@ class LatentAdversary(Term):
         self.critic = MLP(dim, [int(width) for width in hidden_sizes], 1, activation)
         self.optimization = optimization
 
-    def forward(self, model, data: Pass) -> torch.Tensor:
+    def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         return nn.functional.softplus(-self.critic(data.z).squeeze(-1))
 
-    def own_loss(self, model, data: Pass) -> torch.Tensor:
+    def own_loss(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         """Cross-entropy of the critic on prior samples (1) and the pass's codes (0), codes held fixed."""
         codes = data.z.detach()
         prior_samples = data.prior.sample(codes.shape[:-1])

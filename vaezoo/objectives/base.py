@@ -50,6 +50,9 @@ class Passes(Mapping[str, Pass]):
             self._built[name] = self._factories[name]()
         return self._built[name]
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._factories
+
     def built(self) -> dict[str, Pass]:
         """The passes built so far, in the order they were built."""
         return dict(self._built)

@@ -1,6 +1,9 @@
-"""Repeated updates of one optimiser on the same batch before the others update once: the
+"""Repeated updates of one optimiser on the step's batch before the others update once: the
 aggressive training of the inference network of He et al. 2019 ("Lagging inference networks"),
-at most ``max_steps`` encoder updates per decoder update."""
+at most ``max_steps`` encoder updates per decoder update, each on a fresh sample of z. He et al.'s
+Algorithm 1 draws a new minibatch for every encoder update; here they reuse the step's batch.
+What ends the aggressive phase (He et al.: the validation mutual information stops rising) sets
+``active`` to False; nothing here does."""
 
 from __future__ import annotations
 
@@ -12,8 +15,7 @@ class InnerLoop:
         max_steps: its updates per training step at most (He et al.'s code: 100).
         check_every: the loop stops when the mean loss over the last ``check_every`` updates is no
             lower than over the ``check_every`` before (He et al.'s code: 15).
-        active: while False every optimiser updates once per step; whatever ends the aggressive
-            phase (He et al.: the validation mutual information stops rising) switches it off.
+        active: while False every optimiser updates once per step.
     """
 
     def __init__(self, optimizer: str, max_steps: int = 100, check_every: int = 15, active: bool = True) -> None:

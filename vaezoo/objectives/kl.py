@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import torch
 from torch.distributions import Distribution, kl_divergence
 
 from vaezoo.objectives.base import Pass, Term
 from vaezoo.objectives.schedules import Schedule
+
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +40,11 @@ class KL(Term):
     def method(self, q: Distribution, p: Distribution) -> str:
         return "closed_form" if self._has_closed_form(q, p) else "monte_carlo"
 
-    def forward(self, model, data: Pass) -> torch.Tensor:
+    def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         kl = self.divergence(data.q, data.prior, data.z)
         return kl / kl.shape[0] if self.divide_by_count else kl
 
-    def reads_sample(self, model, data: Pass) -> bool:
+    def reads_sample(self, model: LatentVariableModel, data: Pass) -> bool:
         return self.method(data.q, data.prior) == "monte_carlo"
 
     def divergence(self, q: Distribution, p: Distribution, z: torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import lightning.pytorch as pl
 import torch
@@ -20,6 +21,12 @@ from vaezoo.objectives.kl import KL
 from vaezoo.objectives.reconstruction import Reconstruction
 from vaezoo.objectives.schedules import Progress
 from vaezoo.objectives.score import with_score_correction
+
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
+
+# Names the step logs beside the terms' (train/elbo, train/loss, train/kappa, train/inner_steps).
+RESERVED_NAMES = frozenset({"elbo", "loss", "kappa", "inner_steps", "weight"})
 
 
 @dataclass
@@ -44,6 +51,10 @@ class Objective(nn.Module):
         super().__init__()
         if not terms:
             raise ValueError("an objective needs at least one term")
+        clashes = [name for name in terms if name in RESERVED_NAMES or "/" in name]
+        if clashes:
+            raise ValueError(f"objective.terms: {clashes} would clash with the logged {sorted(RESERVED_NAMES)}; "
+                             "rename the terms")
         self.terms = nn.ModuleDict(terms)
         self.inner_loop = inner_loop
 
@@ -59,11 +70,13 @@ class Objective(nn.Module):
         """The parameters each of those optimisers trains (and ``main`` does not)."""
         return {name: list(self.terms[name].parameters()) for name in self.optimizations()}
 
-    def values(self, model, passes: Passes) -> dict[str, torch.Tensor]:
-        """Each term's values with the score correction applied, for the terms whose pass exists."""
+    def values(self, model: LatentVariableModel, passes: Passes, only_present: bool = False
+               ) -> dict[str, torch.Tensor]:
+        """Each term's values with the score correction applied; ``only_present`` (evaluation)
+        skips the terms whose pass the step does not have (M1+M2's labelled terms)."""
         values = {}
         for name, term in self.terms.items():
-            if term.from_pass not in passes:
+            if only_present and term.from_pass not in passes:
                 continue
             data = passes[term.from_pass]
             value = term(model, data)
@@ -73,30 +86,28 @@ class Objective(nn.Module):
         return values
 
     def bound(self, values: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """The evidence bound from the terms' values (per example, or a scalar for a whole pass)."""
+        """The evidence bound from the terms' values (per example, or a scalar for a whole pass, or
+        their batch means)."""
         parts = [self.terms[name].bound_sign * value for name, value in values.items()
                  if self.terms[name].bound_sign != 0]
         if not parts:
             raise ValueError(f"none of the terms {list(values)} is part of an evidence bound")
         return sum(parts[1:], parts[0])
 
-    def forward(self, model, passes: Passes, progress: Progress) -> StepResult:
-        loss, stats, elbo = None, {}, None
+    def forward(self, model: LatentVariableModel, passes: Passes, progress: Progress) -> StepResult:
+        loss, stats = None, {}
         for name, value in self.values(model, passes).items():
             term, mean = self.terms[name], mean_value(value)
             weight = term.weight(progress)
             contribution = mean * (term.sign * weight)
             loss = contribution if loss is None else loss + contribution
             stats[name], stats[f"weight/{name}"] = mean.detach(), weight
-            if term.bound_sign:  # the bound's batch mean, from the terms' means: no graph, few operations
-                part = stats[name] if term.bound_sign == 1 else -stats[name]
-                elbo = part if elbo is None else elbo + part
-        if elbo is None:
-            raise ValueError(f"none of the terms {list(self.terms)} is part of an evidence bound")
-        stats["elbo"], stats["loss"] = elbo, loss.detach()
+        # The bound's batch mean from the terms' detached means: no graph, few operations.
+        stats["elbo"] = self.bound({name: stats[name] for name in self.terms})
+        stats["loss"] = loss.detach()
         return StepResult(loss, stats)
 
-    def own_losses(self, model, passes: Passes) -> dict[str, torch.Tensor]:
+    def own_losses(self, model: LatentVariableModel, passes: Passes) -> dict[str, torch.Tensor]:
         """The losses of the terms that train parameters of their own, by term name."""
         return {name: self.terms[name].own_loss(model, passes[self.terms[name].from_pass])
                 for name in self.optimizations()}

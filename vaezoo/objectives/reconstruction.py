@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
 from vaezoo.objectives.base import Pass, Term
+
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
 
 
 class Reconstruction(Term):
@@ -12,8 +17,8 @@ class Reconstruction(Term):
 
     sign, bound_sign = -1, 1
 
-    def forward(self, model, data: Pass) -> torch.Tensor:
+    def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         return model.log_likelihood(data.x, data.z)
 
-    def reads_sample(self, model, data: Pass) -> bool:
+    def reads_sample(self, model: LatentVariableModel, data: Pass) -> bool:
         return data.z is not None

@@ -14,18 +14,23 @@ weights ``TrainingShare("labelled")``, ``TrainingShare("unlabelled")`` and alpha
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
 from vaezoo.objectives.base import Pass, Term
 
+if TYPE_CHECKING:
+    from vaezoo.models.base import LatentVariableModel
 
-def m1_bound(model, data: Pass) -> torch.Tensor:
+
+def m1_bound(model: LatentVariableModel, data: Pass) -> torch.Tensor:
     """log p(x|z1) + H[q(z1|x)]: M1's share of both bounds (z1's KL is M2's job)."""
     return model.log_likelihood(data.x, data.z) + data.q.entropy()
 
 
-def unlabelled_bound(model, z1: torch.Tensor, m1: torch.Tensor) -> torch.Tensor:
+def unlabelled_bound(model: LatentVariableModel, z1: torch.Tensor, m1: torch.Tensor) -> torch.Tensor:
     """U(x) with y summed out, from z1 [batch, dim] and M1's bound [batch]."""
     logits = model.classifier(z1)
     classes = torch.arange(logits.shape[-1], device=z1.device)
@@ -41,7 +46,7 @@ class LabelledBound(Term):
 
     sign, bound_sign = -1, 0
 
-    def forward(self, model, data: Pass) -> torch.Tensor:
+    def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         return m1_bound(model, data) + model.m2_terms(data.z, data.extras["y"])
 
 
@@ -50,7 +55,7 @@ class UnlabelledBound(Term):
 
     sign, bound_sign = -1, 1
 
-    def forward(self, model, data: Pass) -> torch.Tensor:
+    def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         return unlabelled_bound(model, data.z, m1_bound(model, data))
 
 
@@ -59,5 +64,5 @@ class LabelClassification(Term):
 
     sign, bound_sign = 1, 0
 
-    def forward(self, model, data: Pass) -> torch.Tensor:
+    def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         return nn.functional.cross_entropy(model.classifier(data.z), data.extras["y"], reduction="none")

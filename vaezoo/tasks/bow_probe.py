@@ -56,9 +56,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     rows = [f"xu2018_table6.csv:model={model_name}"]
     (output_dir / "table6.md").write_text(markdown(metrics, rows[0], with_bow, len(sample), len(test_mu)))
     estimators = {"cosine": {"method": "mlp_regression_test_mean", "samples": len(test_mu)}}
-    return recorder.write(trained_run_scale(cfg, checkpoint), metrics, estimators, paper_rows=rows,
-                          source_checkpoint=str(checkpoint),
-                               source_model=describe(source, model))
+    return recorder.write(trained_run_scale(cfg, checkpoint, overrides), metrics, estimators, paper_rows=rows,
+                          source_checkpoint=str(checkpoint), source_model=describe(source, model))
 
 
 def markdown(metrics: dict[str, float], row: str, with_bow: bool, fitted: int, tested: int) -> str:

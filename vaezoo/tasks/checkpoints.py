@@ -12,7 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
-from vaezoo.results import override_keys
+from vaezoo.results import override_keys, run_scale, worst_scale
 from vaezoo.tasks.train import build_model, data_sizes
 
 
@@ -61,10 +61,15 @@ def _source_results(checkpoint: Path) -> dict:
     return json.loads(results.read_text()) if results.is_file() else {}
 
 
-def trained_run_scale(cfg: DictConfig, checkpoint: Path) -> str:
-    """The scale of a task that measures a trained model: the trained run's (its results.json;
-    "reduced" while it is unfinished), or "smoke" for a smoke run of the task."""
-    return "smoke" if cfg.smoke else _source_results(checkpoint).get("scale", "reduced")
+def source_scale(checkpoint: Path) -> str:
+    """The trained run's scale (its results.json); "reduced" while it is unfinished."""
+    return _source_results(checkpoint).get("scale", "reduced")
+
+
+def trained_run_scale(cfg: DictConfig, checkpoint: Path, overrides: list[str] | tuple[str, ...] = ()) -> str:
+    """The scale of a task that measures a trained model: the lesser of the trained run's and the
+    task's own under its overrides."""
+    return worst_scale(source_scale(checkpoint), run_scale(cfg, overrides, False))
 
 
 def source_epochs(checkpoint: Path) -> int | None:

@@ -16,17 +16,21 @@ import lightning.pytorch as pl
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from vaezoo.results import RunRecorder, override_keys
-from vaezoo.tasks.checkpoints import load_trained, source_epochs, source_run, trained_run_scale
+from vaezoo.results import RunRecorder, override_keys, run_scale, worst_scale
+from vaezoo.tasks.checkpoints import load_trained, source_epochs, source_run, source_scale
+
+
+def evaluation_overrides(overrides: list[str] | tuple[str, ...]) -> list[str]:
+    return [o for o in overrides if o.lstrip("+~").startswith("eval.")]
 
 
 def evaluation_settings(cfg: DictConfig, source: DictConfig, overrides: list[str] | tuple[str, ...]) -> DictConfig:
-    """The trained run's ``eval`` group with the ``eval.*`` keys of this command in their place."""
+    """The trained run's ``eval`` group with the ``eval.*`` keys of this command in their place,
+    and a debug mode's (``debug=smoke``) over both."""
     settings = OmegaConf.merge(cfg.eval, source.get("eval") or {})
-    for key in override_keys(overrides):
-        if key.startswith("eval."):
-            OmegaConf.update(settings, key.removeprefix("eval."), OmegaConf.select(cfg, key), force_add=True)
-    return settings
+    for key in override_keys(evaluation_overrides(overrides)):
+        OmegaConf.update(settings, key.removeprefix("eval."), OmegaConf.select(cfg, key), force_add=True)
+    return OmegaConf.merge(settings, cfg.debug.get("eval") or {})
 
 
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
@@ -35,11 +39,14 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     pl.seed_everything(cfg.seed, workers=True)
     model, datamodule, state = load_trained(checkpoint, source)
     model.configure_evaluation(instantiate(evaluation_settings(cfg, source, overrides)))
+    limit = cfg.trainer.limit_test_batches if cfg.smoke else source.trainer.get("limit_test_batches")
     trainer = pl.Trainer(accelerator=source.trainer.get("accelerator", "auto"), devices=1, logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False,
-                         limit_test_batches=source.trainer.get("limit_test_batches"))
+                         enable_checkpointing=False, enable_progress_bar=False, limit_test_batches=limit)
     trainer.test(model, datamodule=datamodule, verbose=False)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}
-    return recorder.write(trained_run_scale(cfg, checkpoint), metrics, model.estimators(),
+    # The trained run's protocol, under this command's eval.* overrides.
+    scale = worst_scale(source_scale(checkpoint), run_scale(source, evaluation_overrides(overrides), False),
+                        "smoke" if cfg.smoke else "full")
+    return recorder.write(scale, metrics, model.estimators(),
                           epochs=source_epochs(checkpoint), checkpoint=str(checkpoint),
                           checkpoint_epoch=state.get("epoch"))

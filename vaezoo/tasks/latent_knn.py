@@ -94,7 +94,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     rows = [f"davidson2018_table2.csv:d={source.paper_d},labels={n}" for n in labelled]
     (output_dir / "table2.md").write_text(markdown(metrics, rows, geometry, labelled, draws))
     estimators = {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": draws}}
-    return recorder.write(trained_run_scale(cfg, checkpoint), metrics, estimators, paper_rows=rows,
+    return recorder.write(trained_run_scale(cfg, checkpoint, overrides), metrics, estimators, paper_rows=rows,
                           source_checkpoint=str(checkpoint))
 
 

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 from vaezoo.distributions.vmf import VonMisesFisher
 from vaezoo.paper_tables import read_table
-from vaezoo.results import RunRecorder
+from vaezoo.results import RunRecorder, run_scale
 
 
 def exact_expected_proposals(kappa: float, dim: int) -> float:
@@ -90,4 +90,4 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
                | {f"exact/d={c['d']},kappa={c['kappa']:g}": c["exact"] for c in cells})
     estimators = {"proposals": {"method": "monte_carlo", "samples": samples},
                   "exact": {"method": "quadrature", "samples": None}}
-    return recorder.write("smoke" if cfg.smoke else cfg.scale, metrics, estimators)
+    return recorder.write(run_scale(cfg, overrides, is_proxy_data=False), metrics, estimators)

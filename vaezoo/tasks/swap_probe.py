@@ -35,6 +35,5 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         swapped, _ = sentence_codes(model, datamodule.loader("test"), perturb=noise)
         metrics[f"cosine/swap={float(probability):g}"] = mean_cosine(original, swapped)
     estimators = {"cosine": {"method": "test_mean_one_swap_draw", "samples": len(original)}}
-    return recorder.write(trained_run_scale(cfg, checkpoint), metrics, estimators, paper_rows=[],
-                          source_checkpoint=str(checkpoint),
-                               source_model=describe(source, model))
+    return recorder.write(trained_run_scale(cfg, checkpoint, overrides), metrics, estimators, paper_rows=[],
+                          source_checkpoint=str(checkpoint), source_model=describe(source, model))

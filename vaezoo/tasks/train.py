@@ -59,10 +59,13 @@ def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.Ligh
     return model
 
 
-def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDataModule | None = None) -> pl.Trainer:
+def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDataModule | None = None,
+                  model: pl.LightningModule | None = None) -> pl.Trainer:
     """The Trainer of ``cfg.trainer`` with the run's callbacks and loggers. A DataModule whose batch
     sampler splits batches across DDP ranks itself (``shards_batches``) gets no distributed
-    sampler injected by Lightning, which cannot wrap a batch sampler."""
+    sampler injected by Lightning, which cannot wrap a batch sampler. A model that optimises
+    manually updates parts of itself per backward (a critic, an inner loop), so DDP must expect
+    parameters without gradients."""
     callbacks = [instantiate(c) for c in cfg.callbacks.values() if c is not None]
     if cfg.trainer.get("enable_progress_bar") is False:
         callbacks = [c for c in callbacks if not isinstance(c, pl.callbacks.ProgressBar)]
@@ -76,6 +79,8 @@ def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDat
         log.warning("trainer.accelerator=auto: using the CPU, not MPS (no float64 on MPS)")
         accelerator = "cpu"
     extra = {"use_distributed_sampler": False} if getattr(datamodule, "shards_batches", False) else {}
+    if model is not None and not model.automatic_optimization and cfg.trainer.get("strategy") == "ddp":
+        extra["strategy"] = "ddp_find_unused_parameters_true"
     return instantiate(cfg.trainer, accelerator=accelerator, callbacks=callbacks, logger=loggers,
                        default_root_dir=str(output_dir), **extra)
 
@@ -108,7 +113,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     datamodule.prepare_data()
     model = build_model(cfg, data_sizes(datamodule))
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
-        trainer = build_trainer(cfg, output_dir, datamodule)
+        trainer = build_trainer(cfg, output_dir, datamodule, model)
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
         stopped_by = stop_reason(trainer)
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
