@@ -74,6 +74,20 @@ def test_checkpoints_load_with_weights_only_and_training_resumes(run_inprocess, 
     assert sorted(p.name for p in (tmp_path / "new_invocation").iterdir()) == ["config.yaml"]
 
 
+def test_a_run_with_a_critic_resumes_with_both_optimisers(tmp_path):
+    """Manual optimisation: the checkpoint holds the model's and the critic's optimiser states, and
+    a resumed run continues both (Adam's step count: 2 batches per epoch, 3 epochs)."""
+    from vaezoo.tasks import run_task
+    base = [f"data_root={FIXTURES}", "objective=wae_gan", "objective.terms.adversary.hidden_sizes=[8]", *QUICK]
+    first = [*base, "trainer.max_epochs=1"]
+    run_task(compose_config(first), tmp_path / "run", first)
+    resumed = [*base, f"ckpt_path={tmp_path / 'run' / 'checkpoints' / 'last.ckpt'}", "trainer.max_epochs=3"]
+    record = run_task(compose_config(resumed), tmp_path / "again", resumed)
+    state = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=True)
+    steps = [int(next(iter(optimizer["state"].values()))["step"]) for optimizer in state["optimizer_states"]]
+    assert record["epochs"] == 3 and steps == [6, 6]
+
+
 @pytest.mark.parametrize("overrides,scale", [
     (["data_root=/x", "eval.is_chunk=10", "callbacks.progress=null", "seed=3"], "full"),
     (["trainer=ddp"], "reduced"),
