@@ -134,8 +134,19 @@ def _check_by_construction(cfg: DictConfig) -> None:
 
 
 def _check_objective_fits_model(cfg: DictConfig) -> None:
-    """Every objective term reads a pass that the model's training steps make."""
+    """Every objective term reads a pass that the model's training steps make, and a code without
+    a density (latent=deterministic) meets no term or estimator that needs one."""
     model = get_class(cfg.model._target_)
+    latent = get_class(cfg.latent._target_)
+    if not latent.has_density:
+        for name, term in ((cfg.get("objective") or {}).get("terms") or {}).items():
+            if getattr(get_class(term._target_), "needs_density", False):
+                raise ConfigError(f"objective.terms.{name} needs the posterior's density, which latent "
+                                  f"{latent.__name__} has not: pick an objective without it (objective=wae_d)")
+        for key in ("is_samples", "val_is_samples"):
+            if (cfg.get("eval") or {}).get(key):
+                raise ConfigError(f"eval.{key}={cfg.eval[key]}: importance sampling needs the posterior's density, "
+                                  f"which latent {latent.__name__} has not; set eval.{key}=0")
     for name, term in ((cfg.get("objective") or {}).get("terms") or {}).items():
         wanted = term.get("from_pass", "data")
         if wanted not in getattr(model, "pass_names", ("data",)):

@@ -54,6 +54,10 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["+optimizer.main.optimizer.momentum=0.9"], r"optimizer.main: .*unexpected keyword argument 'momentum'"),
     (["+trainer.gradient_clip_val=1"], r"trainer.gradient_clip_val=1: clipping is part of the optimiser's protocol; "
                                        r"set optimizer.main.gradient_clip_norm"),
+    (["latent=deterministic"], r"objective.terms.kl needs the posterior's density, which latent DeterministicHead has "
+                               r"not"),
+    (["latent=deterministic", "objective=wae_d"], r"eval.is_samples=4: importance sampling needs the posterior's "
+                                                  r"density"),
     (["+objective.terms.kl.from_pass=dat"], r"objective.terms.kl.from_pass='dat': ImageVAE's training steps have "
                                              r"the passes \['data'\]"),
     (["model=m1m2", "data=mnist_semi_supervised", "objective=elbo"], r"objective.terms.re.from_pass='data': "

@@ -54,3 +54,18 @@ def test_heads_reject_bad_arguments(cls, args, match):
 def test_manifold_codimension_declared():
     assert GaussianHead.manifold_codim == 0 and VMFHead.manifold_codim == PowerSphericalHead.manifold_codim == 1
     assert FixedKappaVMFHead.takes_fixed_kappa and not VMFHead.takes_fixed_kappa
+
+
+def test_a_deterministic_head_samples_its_code_with_gradient_and_has_no_density():
+    from vaezoo.latent import DeterministicHead
+
+    head = DeterministicHead(4, 3)
+    features = torch.randn(5, 4, requires_grad=True)
+    q = head(features)
+    z, score = head.sample(q)
+    torch.testing.assert_close(z, head.loc(features))
+    assert score is None and q.rsample((2,)).shape == (2, 5, 3) and torch.equal(q.mode, q.mean)
+    z.sum().backward()
+    assert features.grad.abs().sum() > 0
+    with pytest.raises(NotImplementedError, match="no density"):
+        q.log_prob(z)

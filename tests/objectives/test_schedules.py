@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from vaezoo.objectives import Constant, Cyclical, Linear, Progress, Sigmoid, TrainingShare
+from vaezoo.objectives import Constant, Cyclical, Linear, Peaking, Progress, Sigmoid, TrainingShare
 
 
 def at(epoch: float) -> Progress:
@@ -60,3 +60,16 @@ def test_training_share_is_the_parts_fraction_of_the_training_set():
     assert share(at(3)) == 100 / 50_000
     with pytest.raises(ValueError, match="data=mnist_semi_supervised"):
         TrainingShare("labelled").bind(object())
+
+
+def test_peaking_schedule_values_at_its_step_points():
+    """Bahuleyan et al. 2019's code: (tanh((t - 4500) / 1000) + 1) / 2, frozen at step 3,000 on SNLI."""
+    rising = Peaking(center=4500, width=1000)
+    values = {t: rising(Progress(step=t)) for t in (0, 3000, 4500, 5500, 20000)}
+    assert values[0] == pytest.approx((math.tanh(-4.5) + 1) / 2) and values[0] < 2e-4
+    assert values[3000] == pytest.approx((math.tanh(-1.5) + 1) / 2) == pytest.approx(0.047426, abs=1e-6)
+    assert values[4500] == 0.5 and values[5500] == pytest.approx((math.tanh(1.0) + 1) / 2)
+    assert values[20000] == pytest.approx(1.0)
+    frozen = Peaking(center=4500, width=1000, freeze_step=3000)
+    assert frozen(Progress(step=2000)) == rising(Progress(step=2000))
+    assert frozen(Progress(step=3000)) == frozen(Progress(step=9000)) == values[3000]

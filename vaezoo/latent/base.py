@@ -25,6 +25,8 @@ class LatentHead(nn.Module):
     support: ClassVar[str]
     manifold_codim: ClassVar[int] = 0
     takes_fixed_kappa: ClassVar[bool] = False
+    # False for a code without a density (a point mass): no KL to a prior, no importance sampling.
+    has_density: ClassVar[bool] = True
 
     def __init__(self, in_features: int, dim: int) -> None:
         super().__init__()

@@ -5,9 +5,12 @@ from vaezoo.objectives.adversarial import LatentAdversary
 from vaezoo.objectives.base import Pass, Passes, Term
 from vaezoo.objectives.inner_loop import InnerLoop
 from vaezoo.objectives.kl import KL
+from vaezoo.objectives.mmd import MMD
 from vaezoo.objectives.objective import Objective, StepResult, elbo
 from vaezoo.objectives.reconstruction import Reconstruction
-from vaezoo.objectives.schedules import Constant, Cyclical, Linear, Progress, Schedule, Sigmoid, TrainingShare
+from vaezoo.objectives.scale_kl import KLToUnitScale
+from vaezoo.objectives.schedules import Constant, Cyclical, Linear, Peaking, Progress, Schedule, Sigmoid, TrainingShare
 
-__all__ = ["KL", "Constant", "Cyclical", "InnerLoop", "LatentAdversary", "Linear", "Objective", "Pass", "Passes",
-           "Progress", "Reconstruction", "Schedule", "Sigmoid", "StepResult", "Term", "TrainingShare", "elbo"]
+__all__ = ["KL", "MMD", "Constant", "Cyclical", "InnerLoop", "KLToUnitScale", "LatentAdversary", "Linear", "Objective",
+           "Pass", "Passes", "Peaking", "Progress", "Reconstruction", "Schedule", "Sigmoid", "StepResult", "Term",
+           "TrainingShare", "elbo"]

@@ -84,6 +84,8 @@ class Term(nn.Module):
 
     sign: ClassVar[int] = -1
     bound_sign: ClassVar[int] = 0
+    # Whether the term evaluates the posterior's density (a KL does; a point-mass code has none).
+    needs_density: ClassVar[bool] = False
     optimization = None
 
     def __init__(self, weight: Schedule | float = 1.0, from_pass: str = "data") -> None:

@@ -31,6 +31,7 @@ class KL(Term):
     """
 
     sign, bound_sign = 1, -1
+    needs_density = True
 
     def __init__(self, weight: Schedule | float = 1.0, from_pass: str = "data", divide_by_count: bool = False) -> None:
         super().__init__(weight, from_pass)

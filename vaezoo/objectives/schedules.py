@@ -10,6 +10,9 @@
   their public code.
 * ``Cyclical``: Fu et al. 2019: ``cycles`` cycles over ``epochs``; each rises linearly from 0 over
   the first ``ratio`` of the cycle and stays at ``weight`` for the rest.
+* ``Peaking``: (tanh((t - center) / width) + 1) / 2 in training steps t, frozen from
+  ``freeze_step`` on: the "peaking" KL annealing of Bahuleyan et al. 2019 (their code: center
+  4,500 and width 1,000; frozen where the weighted KL peaked: step 3,000 on SNLI, 2,300 on dialogue).
 * ``TrainingShare``: N_part / N, the fraction of the training set a pass's examples stand for
   (Kingma et al. 2014, eq. 9 divided by N), read from the DataModule when fitting starts.
 """
@@ -99,6 +102,21 @@ class Cyclical(Schedule):
     def __call__(self, progress: Progress) -> float:
         tau = (progress.epoch % self.period) / self.period
         return self.weight * min(1.0, tau / self.ratio)
+
+
+class Peaking(Schedule):
+    warms_up = False
+
+    def __init__(self, center: float = 4500.0, width: float = 1000.0, freeze_step: int | None = None,
+                 weight: float = 1.0) -> None:
+        if width <= 0:
+            raise ValueError(f"Peaking: width={width} must be positive")
+        _check_nonnegative("Peaking", weight=weight)
+        self.center, self.width, self.freeze_step, self.weight = float(center), float(width), freeze_step, float(weight)
+
+    def __call__(self, progress: Progress) -> float:
+        step = progress.step if self.freeze_step is None else min(progress.step, self.freeze_step)
+        return self.weight * (math.tanh((step - self.center) / self.width) + 1.0) / 2.0
 
 
 class TrainingShare(Schedule):
