@@ -13,10 +13,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
 from vaezoo.priors.base import MATCHES_POSTERIOR
+from vaezoo.results import SCALES
 
 log = logging.getLogger(__name__)
 
-SCALES = ("full", "reduced", "proxy", "smoke")
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
              "is_chunk", "val_is_examples")

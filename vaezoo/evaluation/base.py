@@ -8,6 +8,7 @@ always reports (``default_evaluators``); ``eval.evaluators`` adds more by config
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,11 +52,12 @@ class EvalSettings:
     evaluators: dict[str, Evaluator] = field(default_factory=dict)
 
 
-class Evaluator(nn.Module):
+class Evaluator(nn.Module, ABC):
     """Base class: ``update`` once per evaluation batch, ``estimators`` for results.json."""
 
+    @abstractmethod
     def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define update(model, stage, step)")
+        """Update the metrics of ``stage`` from one evaluation batch and log them through ``model``."""
 
     def estimators(self) -> dict[str, dict]:
         """How each test number it reports is estimated: {"test/x": {"method", "samples"}}."""

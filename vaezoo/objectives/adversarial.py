@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from vaezoo.nets.mlp import MLP
-from vaezoo.objectives.base import Pass, Term
+from vaezoo.objectives.base import CriticTerm, Pass
 from vaezoo.objectives.schedules import Schedule
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from vaezoo.models.optimization import Optimization
 
 
-class LatentAdversary(Term):
+class LatentAdversary(CriticTerm):
     """Args:
         dim: length of z.
         optimization: the critic's optimiser (Tolstikhin et al. 2018, MNIST: Adam 5e-4).
@@ -38,9 +38,8 @@ class LatentAdversary(Term):
 
     def __init__(self, dim: int, optimization: Optimization, hidden_sizes: Sequence[int] = (512, 512, 512, 512),
                  activation: str = "relu", weight: Schedule | float = 1.0, from_pass: str = "data") -> None:
-        super().__init__(weight, from_pass)
+        super().__init__(optimization, weight, from_pass)
         self.critic = MLP(dim, [int(width) for width in hidden_sizes], 1, activation)
-        self.optimization = optimization
 
     def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         return nn.functional.softplus(-self.critic(data.z).squeeze(-1))

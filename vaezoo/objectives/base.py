@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -14,6 +15,7 @@ from vaezoo.objectives.schedules import Schedule, as_schedule
 
 if TYPE_CHECKING:
     from vaezoo.models.base import LatentVariableModel
+    from vaezoo.models.optimization import Optimization
 
 
 class Pass:
@@ -64,7 +66,7 @@ class Passes(Mapping[str, Pass]):
         return len(self._factories)
 
 
-class Term(nn.Module):
+class Term(nn.Module, ABC):
     """One named piece of a loss, computed from a pass of the model.
 
     ``forward`` returns one value per example ([batch]) or one value for the whole pass (a scalar:
@@ -73,9 +75,7 @@ class Term(nn.Module):
     ``bound_sign`` is the value's sign in the evidence bound the run reports (``elbo``), 0 for a
     term outside it.
 
-    A term with parameters of its own (a critic) brings the ``Optimization`` that trains them
-    (``vaezoo.models.optimization``) and returns the loss it minimises from ``own_loss``; the
-    model then optimises manually, the term's optimiser under the term's name.
+    A term with parameters of its own is a ``CriticTerm``.
 
     Args:
         weight: a ``Schedule`` or a constant.
@@ -86,21 +86,32 @@ class Term(nn.Module):
     bound_sign: ClassVar[int] = 0
     # Whether the term evaluates the posterior's density (a KL does; a point-mass code has none).
     needs_density: ClassVar[bool] = False
-    optimization = None
-
     def __init__(self, weight: Schedule | float = 1.0, from_pass: str = "data") -> None:
         super().__init__()
         self.weight, self.from_pass = as_schedule(weight), from_pass
 
+    @abstractmethod
     def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
-        raise NotImplementedError(f"{type(self).__name__} must define forward(model, data)")
+        """The term's values: [batch], or a scalar for the whole pass."""
 
     def reads_sample(self, model: LatentVariableModel, data: Pass) -> bool:
         """Whether the value depends on the sampled z (and so needs the sampler's score correction)."""
         return True
 
+
+
+class CriticTerm(Term):
+    """A term with parameters of its own (a critic): it brings the ``Optimization`` that trains
+    them (``vaezoo.models.optimization``) and the loss that optimiser minimises; the model then
+    optimises manually, the critic's optimiser under the term's name."""
+
+    def __init__(self, optimization: Optimization, weight: Schedule | float = 1.0, from_pass: str = "data") -> None:
+        super().__init__(weight, from_pass)
+        self.optimization = optimization
+
+    @abstractmethod
     def own_loss(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
-        raise NotImplementedError(f"{type(self).__name__} has no optimiser of its own")
+        """The loss of the critic's own optimiser, from the pass with its codes held fixed."""
 
 
 def mean_value(value: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,7 @@ import lightning.pytorch as pl
 import torch
 from torch import nn
 
-from vaezoo.objectives.base import Passes, Term, mean_value
+from vaezoo.objectives.base import CriticTerm, Passes, Term, mean_value
 from vaezoo.objectives.inner_loop import InnerLoop
 from vaezoo.objectives.kl import KL
 from vaezoo.objectives.reconstruction import Reconstruction
@@ -64,7 +64,7 @@ class Objective(nn.Module):
 
     def optimizations(self) -> dict:
         """The optimisers that terms bring for parameters of their own, by term name."""
-        return {name: term.optimization for name, term in self.terms.items() if term.optimization is not None}
+        return {name: term.optimization for name, term in self.terms.items() if isinstance(term, CriticTerm)}
 
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
         """The parameters each of those optimisers trains (and ``main`` does not)."""
