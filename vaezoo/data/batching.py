@@ -41,6 +41,39 @@ class TextBatch:
         """Tokens the decoder predicts per sentence: the words and <eos> (not <bos>)."""
         return self.lengths - 1
 
+    @property
+    def source(self) -> TextBatch:
+        """What the encoder reads: an autoencoder reads the sentences it reconstructs."""
+        return self
+
+    @property
+    def target(self) -> TextBatch:
+        """What the decoder predicts."""
+        return self
+
+
+@dataclass
+class PairBatch:
+    """Sentence pairs (a dialogue context and its reply): the encoder reads ``source``, the decoder
+    predicts ``target`` (Bahuleyan et al. 2019, §3.2). Rows are pairs."""
+
+    source: TextBatch
+    target: TextBatch
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    def __getitem__(self, rows: slice) -> PairBatch:
+        return PairBatch(self.source[rows], self.target[rows])
+
+    @property
+    def target_tokens(self) -> torch.Tensor:
+        return self.target.target_tokens
+
+    @property
+    def labels(self) -> torch.Tensor:
+        return self.target.labels
+
 
 def collate_sentences(examples: Sequence[dict]) -> TextBatch:
     """Examples with ``ids`` (list of int, <bos>/<eos> included) and ``label`` -> a TextBatch."""
@@ -49,6 +82,12 @@ def collate_sentences(examples: Sequence[dict]) -> TextBatch:
                           padding_value=PAD)
     labels = torch.tensor([e["label"] for e in examples], dtype=torch.long)
     return TextBatch(tokens, lengths, labels)
+
+
+def collate_pairs(examples: Sequence[dict]) -> PairBatch:
+    """Examples with ``source`` and ``target`` ids (<bos>/<eos> included) -> a PairBatch."""
+    return PairBatch(collate_sentences([{"ids": e["source"], "label": -1} for e in examples]),
+                     collate_sentences([{"ids": e["target"], "label": -1} for e in examples]))
 
 
 class BucketBatchSampler(Sampler[list[int]]):

@@ -8,6 +8,9 @@ from abc import abstractmethod
 import lightning.pytorch as pl
 from torch.utils.data import DataLoader
 
+from vaezoo.data.vocab import Vocabulary
+from vaezoo.errors import DataFileError
+
 
 class CorpusDataModule(pl.LightningDataModule):
     """Subclasses read ``train`` / ``valid`` / ``test`` in ``setup`` and say how to batch a split."""
@@ -34,3 +37,35 @@ class CorpusDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self.loader("test", shuffle=False)
+
+
+class SentenceDataModule(CorpusDataModule):
+    """Sentences of token ids: the ``Vocabulary`` (built from the training split) is saved in every
+    checkpoint, so a reloaded model decodes with exactly its own words."""
+
+    vocab: Vocabulary | None = None
+
+    @abstractmethod
+    def vocabulary_source(self) -> str:
+        """Where the vocabulary is built from, for error messages."""
+
+    @abstractmethod
+    def training_sentences(self) -> list[list[int]]:
+        """Token ids (<bos> .. <eos>) of the sentences the decoder is trained to generate: the
+        reference of the generation metrics (unigram KL, the n-gram language model)."""
+
+    def state_dict(self) -> dict:
+        """Saved in every checkpoint: the vocabulary, as plain strings."""
+        return {"vocab": self.vocab.state_dict() if self.vocab is not None else None}
+
+    def load_state_dict(self, state: dict) -> None:
+        """The checkpoint's vocabulary; it must equal the one already built from the training file,
+        if any, since the batches were encoded with that one."""
+        if state.get("vocab") is None:
+            return
+        saved = Vocabulary.from_state_dict(state["vocab"])
+        if self.vocab is not None and saved != self.vocab:
+            raise DataFileError(f"the checkpoint's vocabulary ({len(saved)} words) differs from the one built from "
+                                f"{self.vocabulary_source()} ({len(self.vocab)} words); use the training data and "
+                                "data.max_vocab the checkpoint was trained with")
+        self.vocab = saved

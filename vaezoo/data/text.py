@@ -7,13 +7,14 @@ vocabulary comes from the training split only (``vaezoo.data.vocab``) and is sav
 checkpoint (``state_dict``), so a reloaded model decodes with exactly its own words.
 
 Line formats: ``plain`` (space-tokenised words) and ``rated`` (``RATING words``, the Yelp
-format of Xu & Durrett 2018, rating kept as the label).
+format of Xu & Durrett 2018, rating kept as the label). A corpus with a ``build`` step derives its
+split files from its source files first (the SNLI proxy, ``vaezoo.data.snli``), under the cache dir.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +23,9 @@ import numpy as np
 from torch.utils.data import DataLoader
 
 from vaezoo.data.batching import BucketBatchSampler, collate_sentences
-from vaezoo.data.corpus import CorpusDataModule
+from vaezoo.data.corpus import SentenceDataModule
 from vaezoo.data.root import RemoteFile, ensure_files, md5sum, resolve_root
+from vaezoo.data.snli import DEV, SAMPLE, TEST, build_snli_proxy
 from vaezoo.data.splits import held_out_count, kept_count
 from vaezoo.data.vocab import BOS, EOS, Vocabulary
 from vaezoo.errors import ConfigError, DataFileError
@@ -37,14 +39,20 @@ SPLITS = ("train", "valid", "test")
 FORMATS = ("plain", "rated")
 
 
+# (source directory, cache dir, data.valid_size, seed) -> {split: file}
+SplitBuilder = Callable[[Path, Path, float, int], dict[str, Path]]
+
+
 @dataclass(frozen=True)
 class Corpus:
-    """Where a corpus lives (``<root>/<directory>/``), its files and their line format."""
+    """Where a corpus lives (``<root>/<directory>/``), its files and their line format; ``build``
+    derives the split files from ``files`` (keyed by source name then, not by split)."""
 
     directory: str
     files: Mapping[str, RemoteFile]
     line_format: str
     how_to_get: str
+    build: SplitBuilder | None = None
 
 
 def _github(repo: str, commit: str, path: str) -> tuple[str, ...]:
@@ -84,6 +92,14 @@ CORPORA: dict[str, Corpus] = {
     "snli": Corpus("snli", {
         "train": RemoteFile("snli_sentences_all.txt", _github(*_BAHULEYAN, "snli/data/snli_sentences_all.txt"), None),
     }, "plain", "allow data.download=true with network access (snli/data of HareeshBahuleyan/probabilistic_nlg)"),
+    # Without SNLI's training split: the proxy of vaezoo.data.snli (dev + sample / test).
+    "snli_proxy": Corpus("snli", {
+        "dev": RemoteFile(DEV, _github("anthonywchen/generative-nli", "aad500326efe82814047e6ea3b90b5fd8969e36b",
+                                       "data/snli/dev.jsonl"), None),
+        "sample": RemoteFile(SAMPLE, _github(*_BAHULEYAN, "snli/data/snli_sentences_1000.txt"), None),
+        "test": RemoteFile(TEST, _github("1094701018/KETM", "7bfb909c0d39ee9cadc2989fe3e7eead464f6790",
+                                         "data/snli/test.txt"), None),
+    }, "plain", "allow data.download=true with network access", build_snli_proxy),
 }
 
 
@@ -136,7 +152,7 @@ def encode(parsed: datasets.Dataset, vocab: Vocabulary, max_len: int | None, cac
     return parsed.map(to_ids, batched=True, remove_columns=["words"], cache_file_name=str(cache_file))
 
 
-class TextDataModule(CorpusDataModule):
+class TextDataModule(SentenceDataModule):
     """A sentence corpus as TextBatch batches, with a vocabulary built from its training split.
 
     Args:
@@ -149,8 +165,9 @@ class TextDataModule(CorpusDataModule):
             (the vocabulary still comes from the whole training file, so scale studies share it).
         train_subset: keep only the first ``train_subset`` training sentences (a count, or a fraction
             if < 1) while valid and test stay whole, so reduced-scale runs are scored like the paper's.
-        valid_size / test_size: for a corpus with one file (SNLI), sentences held out from its end
-            (counts, or fractions if < 1).
+        valid_size / test_size: for a corpus with one file (SNLI), sentences held out from it at
+            random, as Bahuleyan et al. (2019) split theirs 90/5/5 (counts, or fractions if < 1);
+            for the SNLI proxy, ``valid_size`` sentences of its training pool.
         cache_dir: Arrow caches of the token ids (never beside the data).
         download: fetch missing files when the network allows.
     """
@@ -197,15 +214,16 @@ class TextDataModule(CorpusDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.splits:
             return
-        parsed = {split: self._parse(split) for split in self.corpus.files}
+        paths = self._split_files()
+        parsed = {split: self._parse(path) for split, path in paths.items()}
         if "valid" not in parsed:
             parsed = self._hold_out(parsed["train"])
         if self.vocab is None:
             self.vocab = Vocabulary.build(parsed["train"]["words"], self.max_vocab)
-        digests = {f.name: md5sum(self.directory / f.name)[:12] for f in self.corpus.files.values()}
+        digests = {split: md5sum(path)[:12] for split, path in paths.items()}
         for split, data in parsed.items():
             self._log_truncation(split, data)
-            encoded = encode(data, self.vocab, self.max_len, self._cache_file(split, digests))
+            encoded = encode(data, self.vocab, self.max_len, self._cache_file(split, paths, digests))
             self.splits[split] = encoded.select(range(kept_count(split, len(encoded), self.subset, self.train_subset)))
         log.info("%s: vocabulary %d (with 4 specials); sentences %s", self.corpus.directory, len(self.vocab),
                  {s: len(d) for s, d in self.splits.items()})
@@ -216,17 +234,22 @@ class TextDataModule(CorpusDataModule):
             raise RuntimeError("TextDataModule.vocab_size: call setup() first")
         return len(self.vocab)
 
-    def _parse(self, split: str) -> datasets.Dataset:
-        path = self.directory / self.corpus.files[split].name
+    def _split_files(self) -> dict[str, Path]:
+        if self.corpus.build is not None:
+            return self.corpus.build(self.directory, self.cache_dir, self.valid_size, self.seed)
+        return {split: self.directory / f.name for split, f in self.corpus.files.items()}
+
+    def _parse(self, path: Path) -> datasets.Dataset:
         return parse_lines(read_lines(path, self.cache_dir), path, self.corpus.line_format)
 
     def _hold_out(self, data: datasets.Dataset) -> dict[str, datasets.Dataset]:
+        """Random validation and test sentences, drawn with ``seed``; the rest, in file order, trains."""
         n, where = len(data), self.directory / self.corpus.files["train"].name
         valid = held_out_count(self.valid_size, n, "data.valid_size", where)
         test = held_out_count(self.test_size, n - valid, "data.test_size", where)
-        train_end, valid_end = n - valid - test, n - test
-        return {"train": data.select(range(train_end)), "valid": data.select(range(train_end, valid_end)),
-                "test": data.select(range(valid_end, n))}
+        order = np.random.default_rng(self.seed).permutation(n)
+        held = {"valid": np.sort(order[:valid]), "test": np.sort(order[valid: valid + test])}
+        return {"train": data.select(np.sort(order[valid + test:])), **{s: data.select(i) for s, i in held.items()}}
 
     def _log_truncation(self, split: str, data: datasets.Dataset) -> None:
         if self.max_len is None:
@@ -237,13 +260,13 @@ class TextDataModule(CorpusDataModule):
             log.info("%s/%s: %d of %d sentences truncated to data.max_len=%d words",
                      self.corpus.directory, split, cut, len(data), self.max_len)
 
-    def _cache_file(self, split: str, digests: dict[str, str]) -> Path:
-        """Where the token ids of ``split`` are cached; ``digests``: md5 prefix per corpus file."""
-        name = self.corpus.files.get(split, self.corpus.files["train"]).name
-        key = f"{digests[name]}-{self.vocab.fingerprint()}-{self.max_len}"
-        if split not in self.corpus.files:
-            key += f"-{split}-{self.valid_size}-{self.test_size}"
-        return self.cache_dir / "tokens" / self.corpus.directory / f"{Path(name).stem}-{key}.arrow"
+    def _cache_file(self, split: str, paths: dict[str, Path], digests: dict[str, str]) -> Path:
+        """Where the token ids of ``split`` are cached; ``digests``: md5 prefix per split file."""
+        source = split if split in paths else "train"
+        key = f"{digests[source]}-{self.vocab.fingerprint()}-{self.max_len}"
+        if split not in paths:
+            key += f"-{split}-{self.valid_size}-{self.test_size}-{self.seed}"
+        return self.cache_dir / "tokens" / self.corpus.directory / f"{paths[source].stem}-{key}.arrow"
 
     def loader(self, split: str, shuffle: bool = False) -> DataLoader:
         data = self.splits[split]
@@ -251,18 +274,8 @@ class TextDataModule(CorpusDataModule):
                                      seed=self.seed)
         return DataLoader(data, batch_sampler=sampler, collate_fn=collate_sentences, num_workers=self.num_workers)
 
-    def state_dict(self) -> dict:
-        """Saved in every checkpoint: the vocabulary, as plain strings."""
-        return {"vocab": self.vocab.state_dict() if self.vocab is not None else None}
+    def training_sentences(self) -> list[list[int]]:
+        return self.splits["train"]["ids"]
 
-    def load_state_dict(self, state: dict) -> None:
-        """The checkpoint's vocabulary; it must equal the one already built from the training file,
-        if any, since the batches were encoded with that one."""
-        if state.get("vocab") is None:
-            return
-        saved = Vocabulary.from_state_dict(state["vocab"])
-        if self.vocab is not None and saved != self.vocab:
-            raise DataFileError(f"the checkpoint's vocabulary ({len(saved)} words) differs from the one built from "
-                                f"{self.directory / self.corpus.files['train'].name} ({len(self.vocab)} words); "
-                                "use the training file and data.max_vocab the checkpoint was trained with")
-        self.vocab = saved
+    def vocabulary_source(self) -> str:
+        return f"the training split in {self.directory}"

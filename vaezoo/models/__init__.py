@@ -6,5 +6,7 @@ from vaezoo.models.m1m2 import StackedM1M2
 from vaezoo.models.nvdm import DocumentVAE
 from vaezoo.models.nvrnn import SentenceVAE
 from vaezoo.models.rnnlm import RNNLanguageModel
+from vaezoo.models.sentence_ae import SentenceAutoencoder
 
-__all__ = ["DocumentVAE", "ImageVAE", "LatentVariableModel", "RNNLanguageModel", "SentenceVAE", "StackedM1M2"]
+__all__ = ["DocumentVAE", "ImageVAE", "LatentVariableModel", "RNNLanguageModel", "SentenceAutoencoder", "SentenceVAE",
+           "StackedM1M2"]

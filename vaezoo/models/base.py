@@ -213,17 +213,20 @@ class LatentVariableModel(pl.LightningModule, ABC):
             optimizer.zero_grad()
         self.manual_backward(loss)
         for name, optimizer in optimizers.items():
-            clip = self.optimizations[name].gradient_clip_norm
-            if clip is not None:
-                self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm="norm")
+            self._clip(name, optimizer)
             optimizer.step()
 
     def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
         """Automatic optimisation has one optimiser, ``main``, clipped by its own setting as in manual
         mode (``trainer.gradient_clip_val`` is refused by validation)."""
-        clip = self.optimizations["main"].gradient_clip_norm
-        if clip is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm="norm")
+        self._clip("main", optimizer)
+
+    def _clip(self, name: str, optimizer) -> None:
+        """The ``Optimization``'s clipping: each gradient element to [-value, value], then the norm."""
+        optimization = self.optimizations[name]
+        for algorithm, clip in (("value", optimization.gradient_clip_value), ("norm", optimization.gradient_clip_norm)):
+            if clip is not None:
+                self.clip_gradients(optimizer, gradient_clip_val=clip, gradient_clip_algorithm=algorithm)
 
     def configure_optimizers(self):
         groups = self.objective.parameter_groups() | {

@@ -46,17 +46,20 @@ class Optimization:
         monitor: the metric a plateau scheduler reads.
         gradient_clip_norm: clip the global gradient norm of this optimiser's parameters (None:
             no clipping). Part of a model's training protocol, so it lives here, not in the Trainer.
+        gradient_clip_value: clip every gradient element to [-value, value] (None: no clipping),
+            before any norm clipping (Bahuleyan et al.'s code: 5).
         modules: the model's submodules this optimiser trains (``[encoder, latent]``: the
             inference network); None for ``main``, which trains what no other optimiser does.
     """
 
     def __init__(self, optimizer: ParameterFactory, scheduler: Callable[[torch.optim.Optimizer], object] | None = None,
                  monitor: str = "val/elbo", gradient_clip_norm: float | None = None,
-                 modules: Sequence[str] | None = None) -> None:
-        if gradient_clip_norm is not None and gradient_clip_norm <= 0:
-            raise ValueError(f"gradient_clip_norm={gradient_clip_norm} must be positive (or null: no clipping)")
+                 modules: Sequence[str] | None = None, gradient_clip_value: float | None = None) -> None:
+        for key, clip in (("gradient_clip_norm", gradient_clip_norm), ("gradient_clip_value", gradient_clip_value)):
+            if clip is not None and clip <= 0:
+                raise ValueError(f"{key}={clip} must be positive (or null: no clipping)")
         self.optimizer, self.scheduler, self.monitor = optimizer, scheduler, monitor
-        self.gradient_clip_norm = gradient_clip_norm
+        self.gradient_clip_norm, self.gradient_clip_value = gradient_clip_norm, gradient_clip_value
         self.modules = None if modules is None else [str(m) for m in modules]
 
     def lightning_config(self, parameters: list[torch.nn.Parameter]) -> dict:

@@ -98,6 +98,10 @@ class Term(nn.Module, ABC):
         """Whether the value depends on the sampled z (and so needs the sampler's score correction)."""
         return True
 
+    def loss_scale(self, model: LatentVariableModel, data: Pass) -> torch.Tensor | float:
+        """A factor on the term's contribution to the loss only (not to its logged value or the
+        bound): per-token normalisation of a reconstruction."""
+        return 1.0
 
 
 class CriticTerm(Term):

@@ -39,7 +39,8 @@ class StepResult:
 
 
 class Objective(nn.Module):
-    """loss = sum_i sign_i * weight_i(progress) * mean(value_i), over the terms in their order.
+    """loss = sum_i sign_i * weight_i(progress) * scale_i * mean(value_i), over the terms in their
+    order (``scale_i``: the term's ``loss_scale``, 1 but for a per-token reconstruction).
 
     The score-function correction of a sampler whose pathwise gradient is biased (the vMF's
     rejection sampler) is applied here, once, to every term whose value depends on the sample:
@@ -99,7 +100,7 @@ class Objective(nn.Module):
         for name, value in self.values(model, passes).items():
             term, mean = self.terms[name], mean_value(value)
             weight = term.weight(progress)
-            contribution = mean * (term.sign * weight)
+            contribution = mean * (term.sign * weight) * term.loss_scale(model, passes[term.from_pass])
             loss = contribution if loss is None else loss + contribution
             stats[name], stats[f"weight/{name}"] = mean.detach(), weight
         # The bound's batch mean from the terms' detached means: no graph, few operations.
