@@ -2,10 +2,12 @@
 
 from vaezoo.evaluation.base import EvalSettings, EvalStep, Evaluator
 from vaezoo.evaluation.classification import LabelAccuracy
+from vaezoo.evaluation.generation import DecodingBLEU, PriorSamples, ResponseDiversity
 from vaezoo.evaluation.link_prediction import LinkPrediction
 from vaezoo.evaluation.loglik import ImportanceSampledLogLik, ImportanceSampling, importance_log_weights
 from vaezoo.evaluation.perplexity import BoundPerplexity, DocumentPerplexity, PerDocumentPerplexity, SentencePerplexity
 
-__all__ = ["BoundPerplexity", "DocumentPerplexity", "EvalSettings", "EvalStep", "Evaluator",
+__all__ = ["BoundPerplexity", "DecodingBLEU", "DocumentPerplexity", "EvalSettings", "EvalStep", "Evaluator",
            "ImportanceSampledLogLik", "ImportanceSampling", "LabelAccuracy", "LinkPrediction",
-           "PerDocumentPerplexity", "SentencePerplexity", "importance_log_weights"]
+           "PerDocumentPerplexity", "PriorSamples", "ResponseDiversity", "SentencePerplexity",
+           "importance_log_weights"]
