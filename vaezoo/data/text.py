@@ -204,7 +204,7 @@ class TextDataModule(SentenceDataModule):
         self.valid_size, self.test_size = valid_size, test_size
         self.cache_dir = resolve_root(cache_dir)
         self.num_workers, self.download, self.seed = num_workers, download, seed
-        self.is_proxy = False
+        self.is_proxy = self.corpus.build is not None  # split files built from stand-in sources
         self.vocab: Vocabulary | None = None
         self.splits: dict[str, datasets.Dataset] = {}
 

@@ -45,7 +45,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     trainer.test(model, datamodule=datamodule, verbose=False)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}
     # The trained run's protocol, under this command's eval.* overrides.
-    scale = worst_scale(source_scale(checkpoint), run_scale(source, evaluation_overrides(overrides), False),
+    proxy = getattr(datamodule, "is_proxy", False)
+    scale = worst_scale(source_scale(checkpoint), run_scale(source, evaluation_overrides(overrides), proxy),
                         "smoke" if cfg.smoke else "full")
     return recorder.write(scale, metrics, model.estimators(),
                           epochs=source_epochs(checkpoint), checkpoint=str(checkpoint),
