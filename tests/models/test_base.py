@@ -144,6 +144,29 @@ def test_clipping_and_lr_scheduling_are_the_same_in_both_modes(manual):
     assert len(clipped) == 4 and all(clip == 1e-3 and norm <= 1e-3 * 1.0001 for clip, norm in clipped)
 
 
+@pytest.mark.parametrize("manual", [False, True])
+def test_clipping_by_value_bounds_every_gradient_element(manual):
+    """gradient_clip_value (Bahuleyan et al.'s code: 5) clips each element, in both modes."""
+    main = Optimization(partial(torch.optim.SGD, lr=0.1), gradient_clip_value=1e-4)
+    terms = {"re": Reconstruction(), "kl": KL()}
+    if manual:
+        terms["adversary"] = LatentAdversary(3, Optimization(partial(torch.optim.SGD, lr=0.1)), hidden_sizes=[4])
+    model = sphere_vae(Objective(terms), grad_correction=False, optimizers={"main": main})
+    largest = []
+    original = model.clip_gradients
+
+    def record(optimizer, gradient_clip_val=None, gradient_clip_algorithm=None):
+        original(optimizer, gradient_clip_val, gradient_clip_algorithm)
+        largest.append((gradient_clip_algorithm, max(p.grad.abs().max().item() for g in optimizer.param_groups
+                                                     for p in g["params"] if p.grad is not None)))
+
+    model.clip_gradients = record
+    trainer(max_epochs=1, limit_val_batches=0).fit(model, loader(16))
+    assert largest and all(algorithm == "value" and value <= 1e-4 for algorithm, value in largest)
+    with pytest.raises(ValueError, match="gradient_clip_value"):
+        Optimization(partial(torch.optim.SGD, lr=0.1), gradient_clip_value=0)
+
+
 def adam_steps(model: ImageVAE, module: str) -> int:
     """Optimiser steps a module's parameters received (Adam counts them in its state)."""
     states = [state for optimizer in model.optimizers() for p, state in optimizer.optimizer.state.items()

@@ -87,3 +87,56 @@ def test_bow_decoder_sees_the_whole_sentence_from_the_first_step(setting):
     # An RNN language model with BoW input only (Table 5, "RNNLM").
     lm = SentenceDecoder(VOCAB, latent_dim=0, embedding_dim=8, hidden_size=16, setting=setting, bow_input=True)
     assert lm.log_likelihood(batch([[5, 6]]), None).shape == (1,)
+
+
+def test_greedy_generation_agrees_with_teacher_forced_decoding():
+    """Feeding the generated words back as a batch reproduces their argmax at every step."""
+    torch.manual_seed(0)
+    decoder = SentenceDecoder(vocab_size=12, latent_dim=3, embedding_dim=5, hidden_size=7, z_init_state=True).eval()
+    z = torch.randn(4, 3)
+    tokens = decoder.generate(z, max_words=6)
+    assert (tokens[:, 0] == BOS).all() and ((tokens == EOS).sum(1) == 1).all()
+    lengths = (tokens != PAD).sum(1)
+    logits = decoder(TextBatch(tokens, lengths, torch.full((4,), -1)), z)
+    for row in range(4):
+        steps = int(lengths[row]) - 1
+        predicted = logits[row, :steps].argmax(-1)
+        if tokens[row, steps] == EOS and predicted[-1] != EOS:      # cut at max_words: <eos> appended
+            steps -= 1
+        assert torch.equal(predicted[:steps], tokens[row, 1: steps + 1])
+
+
+def test_encoder_hidden_state_summary_and_pair_batches():
+    from vaezoo.data.batching import PairBatch
+
+    encoder = SentenceEncoder(vocab_size=10, embedding_dim=4, hidden_size=6, final_state="hidden")
+    source, target = batch([[5, 6, 6, 6, 6], [7]]), batch([[8], [9, 9, 9]])
+    assert encoder.out_features == 6 and encoder(PairBatch(source, target)).shape == (2, 6)
+    assert torch.allclose(encoder(PairBatch(source, target)), encoder(source))
+    decoder = SentenceDecoder(vocab_size=10, latent_dim=2, embedding_dim=4, hidden_size=6)
+    assert decoder(PairBatch(source, target), torch.zeros(2, 2)).shape == (2, 4, 10)   # the target's steps
+    with pytest.raises(ValueError, match="final_state"):
+        SentenceEncoder(vocab_size=10, final_state="cell")
+
+
+def test_word_dropout_replaces_words_by_padding_and_keeps_bos():
+    from vaezoo.nets.lstm import WordDropout
+
+    torch.manual_seed(0)
+    dropout = WordDropout(0.5).train()
+    tokens = torch.full((200, 10), 7)
+    tokens[:, 0] = BOS
+    dropped = dropout(tokens)
+    assert (dropped[:, 0] == BOS).all()
+    assert set(dropped[:, 1:].unique().tolist()) == {PAD, 7}
+    assert abs((dropped[:, 1:] == PAD).float().mean().item() - 0.5) < 0.03
+    assert torch.equal(dropout.eval()(tokens), tokens)
+
+
+def test_word_dropout_schedule_rises_by_its_step_to_its_maximum():
+    from vaezoo.callbacks import WordDropoutSchedule
+
+    schedule = WordDropoutSchedule(start=0.0, step=0.05, maximum=0.5)
+    assert [schedule.rate(e) for e in (0, 1, 4, 10, 30)] == pytest.approx([0.0, 0.05, 0.2, 0.5, 0.5])
+    with pytest.raises(ValueError, match="rates"):
+        WordDropoutSchedule(maximum=1.5)

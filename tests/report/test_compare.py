@@ -41,3 +41,12 @@ def test_a_dev_split_row_is_compared_with_our_validation_numbers_only(tmp_path):
     assert "| 138.00 | - | 140.00 | 135 |" in row   # test/nll has no published dev value; val/nll does
     table = markdown(load_runs([tmp_path]), only=["val/nll"]).splitlines()
     assert table[2].endswith("| val/nll ours | val/nll paper |") and table[-1].endswith("| 140.00 | 135 |")
+
+
+def test_a_metric_named_otherwise_is_compared_with_the_papers_column():
+    from vaezoo.report.compare import markdown
+
+    run = {"experiment": "bahuleyan2019/table1", "paper_rows": ["bahuleyan2019_table1.csv:model=dae"], "seed": 0,
+           "scale": "proxy", "metrics": {"test/bleu4": 50.0, "test/sample_ppl": 100.0}}
+    text = markdown([run])
+    assert "50.00 | 86.35" in text and "100.00 | 146.2" in text

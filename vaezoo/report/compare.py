@@ -41,6 +41,14 @@ def paper_row(reference: str) -> dict[str, str] | None:
     return matches[0] if len(matches) == 1 else None
 
 
+# Where a table's column is named otherwise than our metric: table -> {our name: the paper's column}.
+PAPER_COLUMNS = {
+    "bahuleyan2019_table1": {"bleu4": "bleu", "sample_ppl": "ppl", "unigram_kl": "unikl", "sample_entropy": "entropy",
+                             "sample_length": "avglen"},
+    "bahuleyan2019_table2": {"response_entropy": "entropy", "distinct1": "dist1", "distinct2": "dist2"},
+}
+
+
 # The split a published row was measured on (its "split" column) -> the prefix of our metric.
 _STAGE_OF_SPLIT = {"dev": "val", "valid": "val", "test": "test"}
 
@@ -82,6 +90,8 @@ def markdown(runs: list[dict], only: list[str] | None = None) -> str:
             for metric in metrics:
                 ours = [r["metrics"][metric] for r in rs if metric in r["metrics"]]
                 stage, _, column = metric.rpartition("/")
+                table = parse_row_reference(reference)[0] if reference else ""
+                column = PAPER_COLUMNS.get(table, {}).get(column, column)
                 published = ""
                 if paper is not None and paper.get(column) and _same_split(paper, stage):
                     spread = paper.get(f"{column}_std")
