@@ -14,6 +14,7 @@ fixture is the first 120 faces.
 from __future__ import annotations
 
 import argparse
+import gzip
 import pickle
 from collections import defaultdict, deque
 from pathlib import Path
@@ -55,6 +56,12 @@ TEXT_FIXTURES = [  # (source under the data root, fixture under tests/fixtures, 
     ("yahoo/yahoo.valid.txt", "yahoo/yahoo.valid.txt", 40, 0),
     ("yahoo/yahoo.test.txt", "yahoo/yahoo.test.txt", 40, 0),
     ("snli/snli_sentences_1000.txt", "snli/snli_sentences_all.txt", 400, 0),
+    ("snli/snli_dev.jsonl", "snli/snli_dev.jsonl", 60, 0),
+    ("snli/snli_sentences_1000.txt", "snli/snli_sentences_1000.txt", 60, 0),
+    ("snli/snli_test_lower.tsv", "snli/snli_test_lower.tsv", 60, 0),
+    ("dailydialog/original/df_daily_valid.csv", "dailydialog/original/df_daily_valid.csv", 41, 0),
+    ("dailydialog/de_duplicated/df_daily_test_without_duplicates.csv",
+     "dailydialog/de_duplicated/df_daily_test_without_duplicates.csv", 41, 0),
     ("20ng/train.feat", "20ng/train.feat", 200, 0),
     ("20ng/test.feat", "20ng/test.feat", 60, 0),
     ("20ng/vocab.new", "20ng/vocab.new", 2000, 0),
@@ -101,6 +108,14 @@ def write_frey_subset(source: Path, target: Path, count: int) -> None:
     assert np.array_equal(read_frey(target / "freyfaces.pkl"), faces)
 
 
+def write_gzip_head(source: Path, target: Path, count: int) -> None:
+    """The first ``count`` lines of a gzipped text file, gzipped again (no timestamp: reproducible)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(source, "rb") as handle:
+        lines = [handle.readline() for _ in range(count)]
+    target.write_bytes(gzip.compress(b"".join(lines), mtime=0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data_root", type=Path)
@@ -116,6 +131,8 @@ def main() -> None:
         head_lines(data_root / source_name, REPO / "tests" / "fixtures" / target_name, count, skip)
     write_planetoid_subgraph(data_root / "planetoid", REPO / "tests" / "fixtures" / "planetoid", 160, 40)
     write_frey_subset(data_root / "frey", REPO / "tests" / "fixtures" / "frey", 120)
+    train = "dailydialog/original/dialogues_train.txt.gz"
+    write_gzip_head(data_root / train, REPO / "tests" / "fixtures" / train, 30)
 
 
 if __name__ == "__main__":
