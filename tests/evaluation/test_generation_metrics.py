@@ -15,7 +15,7 @@ from vaezoo.data.normalise import snli_words
 from vaezoo.data.vocab import BOS, EOS, PAD
 from vaezoo.evaluation.generation import PercentBLEU, PercentSacreBLEU
 from vaezoo.evaluation.ngram_lm import LMPLZ_ENV, NgramLanguageModel, build_arpa, find_lmplz
-from vaezoo.evaluation.text_metrics import DistinctNgrams, LanguageModelPerplexity, UnigramStatistic, unigram_kl
+from vaezoo.evaluation.text_metrics import DistinctNgrams, UnigramStatistic, unigram_kl
 
 
 def rows(*sentences):
@@ -78,12 +78,6 @@ def test_distinct_ngrams_by_hand():
     two.update(tokens)
     assert float(one.compute()) == pytest.approx(3 / 6)      # {4, 5, 6} of 6 words
     assert float(two.compute()) == pytest.approx(3 / 4)      # {45, 54, 46} of 4 bigrams (none across <eos>)
-
-
-def test_language_model_perplexity_metric():
-    metric = LanguageModelPerplexity()
-    metric.update(torch.tensor([-2.0, -1.0]), torch.tensor([2, 1]))
-    assert float(metric.compute()) == pytest.approx(10.0)
 
 
 @pytest.fixture
@@ -167,3 +161,34 @@ def test_kenlm_perplexity_against_nltk_kneser_ney(lmplz, tmp_path):
                                                                          strict=True)]
     theirs = 2 ** (-sum(log2) / len(log2))
     assert math.isfinite(ours) and 0.5 < ours / theirs < 2.0
+
+
+def test_prior_samples_report_the_language_model_and_unigram_figures_of_the_decoded_text(lmplz, tmp_path):
+    """PriorSamples on fixed decoder output: sample_ppl is KenLM's perplexity of the rendered
+    sentences (an unknown word as UNK), unigram_kl (<unk> a word on both sides) and the length are
+    those of the same words."""
+    from types import SimpleNamespace
+
+    from vaezoo.data.vocab import UNK, Vocabulary
+    from vaezoo.evaluation.generation import PriorSamples
+
+    corpus = random_corpus(6, 100, 12)
+    vocab = Vocabulary.build(s.split() for s in corpus)
+    text = ["w1 w2 w3", "w4 w5", "w1", "UNK w2"]
+    tokens = rows(*([vocab.stoi.get(w, UNK) for w in s.split()] for s in text))
+    datamodule = SimpleNamespace(vocab=vocab,
+                                 training_sentences=lambda: [[BOS, *vocab.encode(s.split()), EOS] for s in corpus])
+    evaluator = PriorSamples(lm_order=3, cache_dir=str(tmp_path))
+    metrics = evaluator.build(datamodule)
+    model = SimpleNamespace(decoder=SimpleNamespace(generate=lambda z, max_words: tokens))
+    step = SimpleNamespace(batch=text, passes={"data": SimpleNamespace(prior=torch.distributions.Normal(0.0, 1.0))})
+    for name, args in evaluator.measure(model, step).items():
+        metrics[name].update(*args)
+
+    expected_ppl = NgramLanguageModel(build_arpa(corpus, 3, tmp_path, lmplz)).perplexity(text)
+    assert float(metrics["sample_ppl"].compute()) == pytest.approx(expected_ppl, rel=1e-6)
+    assert float(metrics["sample_length"].compute()) == pytest.approx(8 / 4)
+    words = lambda sentences: torch.bincount(torch.tensor([vocab.stoi.get(w, UNK) for s in sentences  # noqa: E731
+                                                           for w in s.split()]), minlength=len(vocab)).double()
+    expected_kl = unigram_kl(words(text), words(corpus))
+    assert float(metrics["unigram_kl"].compute()) == pytest.approx(float(expected_kl), rel=1e-6)

@@ -2,12 +2,12 @@ import math
 
 import torch
 
-from vaezoo.evaluation import BoundPerplexity
+from vaezoo.evaluation import CorpusPerplexity
 
 
 def test_perplexity_of_a_hand_checked_example():
     """Two sentences with NLL 2 and 4 nats over 2 and 3 tokens: exp(6 / 5), whatever the batching."""
-    whole, split = BoundPerplexity(), BoundPerplexity()
+    whole, split = CorpusPerplexity(), CorpusPerplexity()
     whole.update(torch.tensor([2.0, 4.0]), torch.tensor([2, 3]))
     split.update(torch.tensor([2.0]), torch.tensor([2]))
     split.update(torch.tensor([4.0]), torch.tensor([3]))

@@ -5,9 +5,9 @@ from vaezoo.evaluation.classification import LabelAccuracy
 from vaezoo.evaluation.generation import DecodingBLEU, PriorSamples, ResponseDiversity
 from vaezoo.evaluation.link_prediction import LinkPrediction
 from vaezoo.evaluation.loglik import ImportanceSampledLogLik, ImportanceSampling, importance_log_weights
-from vaezoo.evaluation.perplexity import BoundPerplexity, DocumentPerplexity, PerDocumentPerplexity, SentencePerplexity
+from vaezoo.evaluation.perplexity import CorpusPerplexity, DocumentPerplexity, PerDocumentPerplexity, SentencePerplexity
 
-__all__ = ["BoundPerplexity", "DecodingBLEU", "DocumentPerplexity", "EvalSettings", "EvalStep", "Evaluator",
+__all__ = ["CorpusPerplexity", "DecodingBLEU", "DocumentPerplexity", "EvalSettings", "EvalStep", "Evaluator",
            "ImportanceSampledLogLik", "ImportanceSampling", "LabelAccuracy", "LinkPrediction",
            "PerDocumentPerplexity", "PriorSamples", "ResponseDiversity", "SentencePerplexity",
            "importance_log_weights"]

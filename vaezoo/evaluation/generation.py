@@ -19,6 +19,7 @@ vocabulary and training corpus are known; by default they run on the test split 
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -31,7 +32,8 @@ from torchmetrics.text import BLEUScore, SacreBLEUScore
 from vaezoo.data.vocab import UNK, Vocabulary
 from vaezoo.evaluation.base import STAGES, EvalStep, Evaluator
 from vaezoo.evaluation.ngram_lm import NgramLanguageModel, build_arpa
-from vaezoo.evaluation.text_metrics import DistinctNgrams, LanguageModelPerplexity, UnigramStatistic, word_mask
+from vaezoo.evaluation.perplexity import CorpusPerplexity
+from vaezoo.evaluation.text_metrics import DistinctNgrams, UnigramStatistic, unigram_counts, word_mask
 
 if TYPE_CHECKING:
     from vaezoo.data.corpus import SentenceDataModule
@@ -161,13 +163,11 @@ class PriorSamples(GenerationEvaluator):
     def build(self, datamodule: SentenceDataModule) -> dict[str, Metric]:
         self.vocab = datamodule.vocab
         training = datamodule.training_sentences()
-        reference = torch.zeros(len(self.vocab), dtype=torch.float64)
-        for ids in training:
-            reference += torch.bincount(torch.as_tensor(ids), minlength=len(self.vocab)).double()
-        reference[:4] = 0  # specials are not words
+        # <unk> counts as a word on both sides: the decoder generates it like any other
+        reference = unigram_counts(torch.cat([torch.as_tensor(ids) for ids in training]), len(self.vocab))
         text = [" ".join(UNKNOWN_WORD if i == UNK else self.vocab.itos[i] for i in ids[1:-1]) for ids in training]
         self.language_model = NgramLanguageModel(build_arpa(text, self.lm_order, self.cache_dir))
-        return {"sample_ppl": LanguageModelPerplexity(),
+        return {"sample_ppl": CorpusPerplexity(),
                 "unigram_kl": UnigramStatistic(len(self.vocab), "kl", reference),
                 "sample_entropy": UnigramStatistic(len(self.vocab), "entropy"), "sample_length": MeanMetric()}
 
@@ -175,9 +175,10 @@ class PriorSamples(GenerationEvaluator):
         prior = step.passes["data"].prior
         tokens = model.decoder.generate(prior.sample((len(step.batch),)), self.max_words)
         text = sentences(tokens, self.vocab)
-        log10_probs = torch.as_tensor(self.language_model.sentence_log10_probs(text))
+        nll = -math.log(10) * torch.as_tensor(self.language_model.sentence_log10_probs(text))
         lengths = word_mask(tokens).sum(-1)
-        return {"sample_ppl": (log10_probs, lengths + 1), "unigram_kl": (tokens,), "sample_entropy": (tokens,),
+        # KenLM's token count: the words and one </s> per sentence
+        return {"sample_ppl": (nll, lengths + 1), "unigram_kl": (tokens,), "sample_entropy": (tokens,),
                 "sample_length": (lengths.double(),)}
 
     def estimators(self) -> dict[str, dict]:

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from vaezoo.models.base import LatentVariableModel
 
 
-class BoundPerplexity(Metric):
-    """exp(sum_i nll_i / sum_i tokens_i); sums are reduced across DDP ranks, so it is exact."""
+class CorpusPerplexity(Metric):
+    """exp(sum_i nll_i / sum_i tokens_i), the corpus-level perplexity of a model's bounds or of an
+    n-gram model's scores; sums are reduced across DDP ranks, so it is exact."""
 
     full_state_update = False
 
@@ -65,7 +66,7 @@ class SentencePerplexity(Evaluator):
         super().__init__()
         self.bound_estimator = bound_estimator or {"method": "single_sample_monte_carlo", "samples": 1}
         self.metrics = nn.ModuleDict({
-            f"{stage}_{name}": MeanMetric(nan_strategy="disable") if name == "nll" else BoundPerplexity()
+            f"{stage}_{name}": MeanMetric(nan_strategy="disable") if name == "nll" else CorpusPerplexity()
             for stage in STAGES for name in ("nll", "ppl", "ppl_words")})
 
     def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
@@ -88,7 +89,7 @@ class DocumentPerplexity(Evaluator):
         super().__init__()
         self.metrics = nn.ModuleDict({
             f"{stage}_{name}": metric() for stage in STAGES
-            for name, metric in (("ppl", PerDocumentPerplexity), ("ppl_corpus", BoundPerplexity))})
+            for name, metric in (("ppl", PerDocumentPerplexity), ("ppl_corpus", CorpusPerplexity))})
 
     def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
         x = model.inputs(step.batch)

@@ -1,6 +1,7 @@
 """Corpus statistics of generated sentences as TorchMetrics (states are sums or concatenations,
-so they are exact under DDP): unigram KL to a reference corpus, unigram entropy, distinct n-grams
-and the perplexity under an n-gram language model (Bahuleyan et al. 2019, Tables 1-2).
+so they are exact under DDP): unigram KL to a reference corpus, unigram entropy and distinct
+n-grams (Bahuleyan et al. 2019, Tables 1-2). The n-gram model's perplexity is the corpus-level
+``CorpusPerplexity`` of ``perplexity.py``.
 
 Hand-written because TorchMetrics has none of them; BLEU comes from TorchMetrics itself
 (``BLEUScore``, ``SacreBLEUScore``). Sentences are token ids; the specials are not words.
@@ -88,22 +89,3 @@ class DistinctNgrams(Metric):
         codes = self.codes if isinstance(self.codes, torch.Tensor) else torch.cat(self.codes) if self.codes \
             else torch.zeros(0, dtype=torch.long)
         return torch.tensor(codes.unique().numel() / max(codes.numel(), 1), dtype=torch.float64)
-
-
-class LanguageModelPerplexity(Metric):
-    """10 ** (-sum log10 p / tokens) of sentences under an n-gram model (KenLM's convention:
-    tokens = words + one </s> per sentence); updated with per-sentence log10 p and token counts."""
-
-    full_state_update = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.add_state("log10_prob", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("tokens", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
-
-    def update(self, log10_probs: torch.Tensor, tokens: torch.Tensor) -> None:
-        self.log10_prob += log10_probs.double().sum().to(self.log10_prob.device)
-        self.tokens += tokens.double().sum().to(self.tokens.device)
-
-    def compute(self) -> torch.Tensor:
-        return 10 ** (-self.log10_prob / self.tokens)
