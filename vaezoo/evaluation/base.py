@@ -65,5 +65,8 @@ class Evaluator(nn.Module, ABC):
 
 
 def log_metric(model: LatentVariableModel, name: str, metric, batch_size: int) -> None:
-    """Log a TorchMetric as an epoch value (Lightning computes and resets it at the epoch's end)."""
-    model.log(name, metric, on_step=False, on_epoch=True, batch_size=batch_size)
+    """Log a TorchMetric as an epoch value (Lightning computes and resets it at the epoch's end).
+    Its attribute path is given explicitly: Lightning's own lookup misses metrics that an evaluator
+    creates once the data is known."""
+    attribute = next(path for path, module in model.named_modules() if module is metric)
+    model.log(name, metric, on_step=False, on_epoch=True, batch_size=batch_size, metric_attribute=attribute)

@@ -30,7 +30,7 @@ from torchmetrics import MeanMetric, Metric
 from torchmetrics.text import BLEUScore, SacreBLEUScore
 
 from vaezoo.data.vocab import UNK, Vocabulary
-from vaezoo.evaluation.base import STAGES, EvalStep, Evaluator
+from vaezoo.evaluation.base import STAGES, EvalStep, Evaluator, log_metric
 from vaezoo.evaluation.ngram_lm import NgramLanguageModel, build_arpa
 from vaezoo.evaluation.perplexity import CorpusPerplexity
 from vaezoo.evaluation.text_metrics import DistinctNgrams, UnigramStatistic, unigram_counts, word_mask
@@ -84,9 +84,7 @@ class GenerationEvaluator(Evaluator):
         for name, args in values.items():
             metric = self.metrics[f"{stage}_{name}"]
             metric.update(*args)
-            attribute = next(n for n, m in model.named_modules() if m is metric)
-            model.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=len(step.batch),
-                      metric_attribute=attribute)
+            log_metric(model, f"{stage}/{name}", metric, len(step.batch))
 
     @abstractmethod
     def measure(self, model: LatentVariableModel, step: EvalStep) -> dict[str, tuple]:

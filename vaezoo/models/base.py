@@ -100,9 +100,11 @@ class LatentVariableModel(pl.LightningModule, ABC):
         """x, q(z|x), one sample z per example with the sampler's score, and the prior."""
         if self.latent is None:
             return Pass(x, **extras)
-        q = self.posterior(x)
+        features = self.encoder(x)
+        q = self.latent(features)
         z, score = self.latent.sample(q)
-        return Pass(x, q, z, score, prior=self.prior_distribution if self.prior is not None else None, **extras)
+        return Pass(x, q, z, score, prior=self.prior_distribution if self.prior is not None else None,
+                    features=features, **extras)
 
     def training_passes(self, batch) -> Passes:
         return Passes(data=lambda: self.encode(self.inputs(batch)))

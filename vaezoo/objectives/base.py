@@ -21,13 +21,15 @@ if TYPE_CHECKING:
 class Pass:
     """One encoding of a batch: the inputs x, the posterior q(z|x), one sample z per example, the
     sampler's score (None when the pathwise gradient is exact, see ``vaezoo.objectives.score``),
-    the prior p(z) (built on first use: a VampPrior encodes its pseudo-inputs) and any extras a
-    term needs (``y``: the labels of a labelled batch). A model without a code has q = z = None."""
+    the prior p(z) (built on first use: a VampPrior encodes its pseudo-inputs), the encoder's
+    ``features`` that q was built from (a critic of (x, z) reads them; the MI evaluator rebuilds
+    posteriors from them) and any extras a term needs (``y``: the labels of a labelled batch). A
+    model without a code has q = z = None."""
 
     def __init__(self, x: Any, q: Distribution | None = None, z: torch.Tensor | None = None,
                  score: torch.Tensor | None = None, prior: Callable[[], Distribution] | None = None,
-                 **extras: Any) -> None:
-        self.x, self.q, self.z, self.score, self._prior = x, q, z, score, prior
+                 features: torch.Tensor | None = None, **extras: Any) -> None:
+        self.x, self.q, self.z, self.score, self._prior, self.features = x, q, z, score, prior, features
         self.extras = extras
 
     @cached_property
