@@ -4,10 +4,10 @@ A paper's model supplies ``log_likelihood`` (and, if needed, ``inputs`` and its 
 comes from an ``Objective`` (``vaezoo.objectives``), the optimisers from the ``optimizer/`` group,
 the test-time estimators from the ``eval/`` group (``vaezoo.evaluation``). Optimisation is
 automatic with one optimiser; with several (a critic term's own, or entries of the optimizer
-group that train named modules) or an inner loop it is manual: each step updates the model's
-optimisers on the objective's loss (an ``InnerLoop``'s optimiser first, repeatedly) and every
-critic on its term's own loss, with the same gradient clipping and epoch-wise LR scheduling as
-the automatic mode.
+group that train named modules) or an inner loop it is manual: each step updates the critics
+that go first on their terms' own losses, then the model's optimisers on the objective's loss
+(an ``InnerLoop``'s optimiser first, repeatedly), then the other critics, with the same gradient
+clipping and epoch-wise LR scheduling as the automatic mode.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ class LatentVariableModel(pl.LightningModule, ABC):
             raise ValueError(f"latent.dim={latent.dim} differs from prior.dim={prior.dim}")
         self.encoder, self.latent, self.decoder, self.prior = encoder, latent, decoder, prior
         self.objective = objective if objective is not None else elbo()
+        for term in self.objective.terms.values():
+            term.attach(self)
         for name, term in self.objective.terms.items():
             if term.from_pass not in self.pass_names:
                 raise ValueError(f"objective.terms.{name} reads the pass {term.from_pass!r}; {type(self).__name__} "
@@ -167,19 +169,29 @@ class LatentVariableModel(pl.LightningModule, ABC):
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor | None:
         passes = self.training_passes(batch)
+        critic_stats = {} if self.automatic_optimization else self._update_critics(passes, first=True)
         result = self.objective(self, passes, self.progress(batch_idx))
         directional = [data.q for data in passes.built().values() if isinstance(data.q, DirectionalDistribution)]
         if directional:
             result.stats["kappa"] = directional[0].scale.mean()
         if not self.automatic_optimization:
-            result.stats |= self._manual_step(result.loss, passes, batch, batch_idx)
+            result.stats |= critic_stats | self._manual_step(result.loss, passes, batch, batch_idx)
         self._accumulate_epoch_stats(result.stats, self.batch_size(batch))
         return result.loss if self.automatic_optimization else None
 
+    def _update_critics(self, passes: Passes, first: bool) -> dict[str, torch.Tensor]:
+        """Each critic that ``updates_first`` (or each other one) one step on its term's own loss;
+        returns ``<term>/own_loss`` to log."""
+        optimizers = dict(zip(self.optimizations, self.optimizers(), strict=True))
+        own_losses = self.objective.own_losses(self, passes, first)
+        for name, own_loss in own_losses.items():
+            self._update({name: optimizers[name]}, own_loss)
+        return {f"{name}/own_loss": own_loss.detach() for name, own_loss in own_losses.items()}
+
     def _manual_step(self, loss: torch.Tensor, passes: Passes, batch, batch_idx: int) -> dict[str, torch.Tensor]:
         """The model's optimisers on the objective's loss (an active inner loop's first, repeatedly,
-        then the others on a fresh pass), then every critic on its term's own loss. Returns what to
-        log: ``inner_steps`` and ``<term>/own_loss``."""
+        then the others on a fresh pass), then the critics that update after the model. Returns
+        what to log: ``inner_steps`` and ``<term>/own_loss``."""
         optimizers = dict(zip(self.optimizations, self.optimizers(), strict=True))
         critics = set(self.objective.optimizations())
         model_optimizers = [name for name in optimizers if name not in critics]
@@ -191,10 +203,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
             passes = self.training_passes(batch)
             loss = self.objective(self, passes, self.progress(batch_idx)).loss
         self._update({name: optimizers[name] for name in model_optimizers}, loss)
-        own_losses = self.objective.own_losses(self, passes)
-        for name, own_loss in own_losses.items():
-            self._update({name: optimizers[name]}, own_loss)
-        return stats | {f"{name}/own_loss": own_loss.detach() for name, own_loss in own_losses.items()}
+        return stats | self._update_critics(passes, first=False)
 
     def _inner_updates(self, optimizer, loss: torch.Tensor, batch, batch_idx: int) -> int:
         """Updates of the inner loop's optimiser on ``batch``, each on a fresh pass, until it stops."""

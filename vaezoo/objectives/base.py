@@ -96,6 +96,10 @@ class Term(nn.Module, ABC):
     def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         """The term's values: [batch], or a scalar for the whole pass."""
 
+    def attach(self, model: LatentVariableModel) -> None:  # noqa: B027 (most terms need nothing)
+        """Build the term's own networks from the model's sizes (vocabulary, code, encoder
+        features); called once when the model is built, before any optimiser exists."""
+
     def reads_sample(self, model: LatentVariableModel, data: Pass) -> bool:
         """Whether the value depends on the sampled z (and so needs the sampler's score correction)."""
         return True
@@ -109,7 +113,11 @@ class Term(nn.Module, ABC):
 class CriticTerm(Term):
     """A term with parameters of its own (a critic): it brings the ``Optimization`` that trains
     them (``vaezoo.models.optimization``) and the loss that optimiser minimises; the model then
-    optimises manually, the critic's optimiser under the term's name."""
+    optimises manually, the critic's optimiser under the term's name. ``updates_first``: the
+    critic steps before the model in each training step (and the model's loss sees the updated
+    critic); otherwise after it."""
+
+    updates_first: ClassVar[bool] = False
 
     def __init__(self, optimization: Optimization, weight: Schedule | float = 1.0, from_pass: str = "data") -> None:
         super().__init__(weight, from_pass)

@@ -108,10 +108,11 @@ class Objective(nn.Module):
         stats["loss"] = loss.detach()
         return StepResult(loss, stats)
 
-    def own_losses(self, model: LatentVariableModel, passes: Passes) -> dict[str, torch.Tensor]:
-        """The losses of the terms that train parameters of their own, by term name."""
+    def own_losses(self, model: LatentVariableModel, passes: Passes, first: bool) -> dict[str, torch.Tensor]:
+        """The losses of the terms that train parameters of their own and update ``first`` (before
+        the model) or not, by term name."""
         return {name: self.terms[name].own_loss(model, passes[self.terms[name].from_pass])
-                for name in self.optimizations()}
+                for name in self.optimizations() if self.terms[name].updates_first == first}
 
 
 def elbo(beta: float = 1.0) -> Objective:

@@ -58,10 +58,15 @@ def _same_split(paper: dict[str, str], stage: str) -> bool:
     return _STAGE_OF_SPLIT.get(paper.get("split") or "test", "test") == stage
 
 
+def _number(value: float) -> str:
+    """Two decimals, or three significant digits below 1 (a distinct-n ratio of 0.0002 is not 0)."""
+    return f"{value:.2f}" if value == 0 or abs(value) >= 1 else f"{value:.3g}"
+
+
 def _mean_std(values: list[float]) -> str:
     if len(values) == 1:
-        return f"{values[0]:.2f}"
-    return f"{statistics.mean(values):.2f} +- {statistics.stdev(values):.2f}"
+        return _number(values[0])
+    return f"{_number(statistics.mean(values))} +- {_number(statistics.stdev(values))}"
 
 
 def markdown(runs: list[dict], only: list[str] | None = None) -> str:
