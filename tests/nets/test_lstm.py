@@ -140,3 +140,16 @@ def test_word_dropout_schedule_rises_by_its_step_to_its_maximum():
     assert [schedule.rate(e) for e in (0, 1, 4, 10, 30)] == pytest.approx([0.0, 0.05, 0.2, 0.5, 0.5])
     with pytest.raises(ValueError, match="rates"):
         WordDropoutSchedule(maximum=1.5)
+
+
+def test_a_tanh_initial_state_is_the_squashed_linear_map_of_z():
+    torch.manual_seed(0)
+    decoder = SentenceDecoder(VOCAB, 3, 4, 5, init_state_activation="tanh")
+    z = 10 * torch.randn(2, 3)
+    h0, c0 = decoder._initial_state(z)
+    expected_h, expected_c = torch.tanh(decoder.init_state(z)).chunk(2, dim=-1)
+    torch.testing.assert_close(h0[0], expected_h)
+    torch.testing.assert_close(c0[0], expected_c)
+    assert h0.abs().max() <= 1
+    with pytest.raises(ValueError, match="init_state_activation"):
+        SentenceDecoder(VOCAB, 3, init_state_activation="relu")

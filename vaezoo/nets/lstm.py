@@ -18,6 +18,7 @@ from vaezoo.data.vocab import BOS, EOS, PAD
 
 SETTINGS = ("standard", "inputless")
 FINAL_STATES = ("hidden_cell", "hidden")
+INIT_STATE_ACTIVATIONS = {"none": nn.Identity, "tanh": nn.Tanh}
 
 
 def mean_word_embedding(tokens: torch.Tensor, embedding: nn.Embedding) -> torch.Tensor:
@@ -82,7 +83,8 @@ class SentenceDecoder(nn.Module):
     the label (the Yelp rating) joins every step's input (§4). With ``bow_input`` the mean word
     embedding of the sentence joins it too: the NVRNN-BoW of §6 (Table 5), which shares the
     decoder's word embeddings when it has them. ``z_init_state``: the initial (h, c) are linear
-    maps of z, as in the authors' code (the paper is silent).
+    maps of z, as in the authors' code (the paper is silent); ``init_state_activation: tanh``
+    squashes them, the tanh(MLP(z)) of Qian & Cheung (§5.2).
 
     Args:
         vocab_size, embedding_dim, hidden_size: sizes (§4: 100 and 400).
@@ -93,10 +95,15 @@ class SentenceDecoder(nn.Module):
 
     def __init__(self, vocab_size: int, latent_dim: int, embedding_dim: int = 100, hidden_size: int = 400,
                  setting: str = "standard", z_init_state: bool = True, label_classes: int = 0, label_dim: int = 50,
-                 bow_input: bool = False, dropout: float = 0.0, word_dropout: float = 0.0) -> None:
+                 bow_input: bool = False, dropout: float = 0.0, word_dropout: float = 0.0,
+                 init_state_activation: str = "none") -> None:
         super().__init__()
         if setting not in SETTINGS:
             raise ValueError(f"SentenceDecoder: setting={setting!r} is not one of {list(SETTINGS)}")
+        if init_state_activation not in INIT_STATE_ACTIVATIONS:
+            raise ValueError(f"SentenceDecoder: init_state_activation={init_state_activation!r} is not one of "
+                             f"{list(INIT_STATE_ACTIVATIONS)}")
+        self.init_state_activation = INIT_STATE_ACTIVATIONS[init_state_activation]()
         self.setting, self.latent_dim = setting, latent_dim
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD) if setting == "standard" else None
         self.label_embedding = nn.Embedding(label_classes, label_dim) if label_classes > 0 else None
@@ -117,7 +124,7 @@ class SentenceDecoder(nn.Module):
     def _initial_state(self, z: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor] | None:
         if self.init_state is None:
             return None
-        h0, c0 = self.init_state(z).chunk(2, dim=-1)
+        h0, c0 = self.init_state_activation(self.init_state(z)).chunk(2, dim=-1)
         return h0.unsqueeze(0).contiguous(), c0.unsqueeze(0).contiguous()
 
     def forward(self, x: TextBatch, z: torch.Tensor | None) -> torch.Tensor:
