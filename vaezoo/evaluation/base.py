@@ -42,14 +42,18 @@ class EvalSettings:
         is_chunk: samples decoded at once while estimating it (memory bound only).
         val_is_samples: K of a per-epoch validation log-likelihood curve (``val/ll``; 0 = off).
         val_is_examples: validation examples that curve is estimated on.
-        evaluators: further evaluators by name, for any model.
+        evaluators: further evaluators by name, for any model; a null entry is dropped.
     """
 
     is_samples: int = 500
     is_chunk: int = 100
     val_is_samples: int = 0
     val_is_examples: int = 1000
-    evaluators: dict[str, Evaluator] = field(default_factory=dict)
+    evaluators: dict[str, Evaluator | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # null switches off an evaluator another config added (a model without a code has no MI)
+        self.evaluators = {name: e for name, e in self.evaluators.items() if e is not None}
 
 
 class Evaluator(nn.Module, ABC):

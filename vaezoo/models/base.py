@@ -267,14 +267,19 @@ class LatentVariableModel(pl.LightningModule, ABC):
             self._step_schedulers()
 
     def _step_schedulers(self) -> None:
-        """Manual optimisation: Lightning leaves the epoch-wise schedulers to the model."""
+        """Manual optimisation: Lightning leaves the epoch-wise schedulers to the model, and drops
+        their ``monitor``, so a plateau scheduler reads its ``Optimization``'s."""
+        underlying = {name: optimizer.optimizer
+                      for name, optimizer in zip(self.optimizations, self.optimizers(), strict=True)}
         for config in self.trainer.lr_scheduler_configs:
             if isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                if config.monitor not in self.trainer.callback_metrics:
-                    raise ValueError(f"a ReduceLROnPlateau scheduler reads {config.monitor}, which this run does "
-                                     f"not log; set optimizer.<name>.monitor to one of "
+                name = next(n for n, o in underlying.items() if o is config.scheduler.optimizer)
+                monitor = self.optimizations[name].monitor
+                if monitor not in self.trainer.callback_metrics:
+                    raise ValueError(f"optimizer.{name}: its ReduceLROnPlateau reads {monitor}, which this run does "
+                                     f"not log; set optimizer.{name}.monitor to one of "
                                      f"{sorted(self.trainer.callback_metrics)}")
-                config.scheduler.step(self.trainer.callback_metrics[config.monitor])
+                config.scheduler.step(self.trainer.callback_metrics[monitor])
             else:
                 config.scheduler.step()
 
