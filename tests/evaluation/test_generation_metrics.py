@@ -166,7 +166,7 @@ def test_kenlm_perplexity_against_nltk_kneser_ney(lmplz, tmp_path):
 def test_prior_samples_report_the_language_model_and_unigram_figures_of_the_decoded_text(lmplz, tmp_path):
     """PriorSamples on fixed decoder output: sample_ppl is KenLM's perplexity of the rendered
     sentences (an unknown word as UNK), unigram_kl (<unk> a word on both sides) and the length are
-    those of the same words."""
+    those of the same words; reverse_ppl is the test sentences' perplexity under a model of them."""
     from types import SimpleNamespace
 
     from vaezoo.data.vocab import UNK, Vocabulary
@@ -178,16 +178,23 @@ def test_prior_samples_report_the_language_model_and_unigram_figures_of_the_deco
     tokens = rows(*([vocab.stoi.get(w, UNK) for w in s.split()] for s in text))
     datamodule = SimpleNamespace(vocab=vocab,
                                  training_sentences=lambda: [[BOS, *vocab.encode(s.split()), EOS] for s in corpus])
-    evaluator = PriorSamples(lm_order=3, cache_dir=str(tmp_path))
+    evaluator = PriorSamples(lm_order=3, cache_dir=str(tmp_path), greedy=False, reverse=True)
     metrics = evaluator.build(datamodule)
-    model = SimpleNamespace(decoder=SimpleNamespace(generate=lambda z, max_words: tokens))
-    step = SimpleNamespace(batch=text, passes={"data": SimpleNamespace(prior=torch.distributions.Normal(0.0, 1.0))})
+    references = corpus[:3]
+    reference_tokens = rows(*(vocab.encode(s.split()) for s in references))
+    model = SimpleNamespace(decoder=SimpleNamespace(generate=lambda z, max_words, greedy: tokens),
+                            inputs=lambda batch: SimpleNamespace(target=SimpleNamespace(tokens=reference_tokens)))
+    data = SimpleNamespace(prior=torch.distributions.Normal(0.0, 1.0), q=True)
+    step = SimpleNamespace(batch=text, passes={"data": data})
     for name, args in evaluator.measure(model, step).items():
         metrics[name].update(*args)
 
     expected_ppl = NgramLanguageModel(build_arpa(corpus, 3, tmp_path, lmplz)).perplexity(text)
     assert float(metrics["sample_ppl"].compute()) == pytest.approx(expected_ppl, rel=1e-6)
     assert float(metrics["sample_length"].compute()) == pytest.approx(8 / 4)
+    expected_reverse = NgramLanguageModel(build_arpa(text, 3, tmp_path, lmplz)).perplexity(references)
+    assert float(metrics["reverse_ppl"].compute()) == pytest.approx(expected_reverse, rel=1e-6)
+    assert evaluator.estimators()["test/reverse_ppl"]["decoding"] == "sampled words"
     words = lambda sentences: torch.bincount(torch.tensor([vocab.stoi.get(w, UNK) for s in sentences  # noqa: E731
                                                            for w in s.split()]), minlength=len(vocab)).double()
     expected_kl = unigram_kl(words(text), words(corpus))

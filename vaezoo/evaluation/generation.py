@@ -28,8 +28,9 @@ import torch
 from torch import nn
 from torchmetrics import MeanMetric, Metric
 from torchmetrics.text import BLEUScore, SacreBLEUScore
+from torchmetrics.utilities import dim_zero_cat
 
-from vaezoo.data.vocab import UNK, Vocabulary
+from vaezoo.data.vocab import BOS, PAD, UNK, Vocabulary
 from vaezoo.evaluation.base import STAGES, EvalStep, Evaluator, log_metric
 from vaezoo.evaluation.ngram_lm import NgramLanguageModel, build_arpa
 from vaezoo.evaluation.perplexity import CorpusPerplexity
@@ -44,13 +45,18 @@ CODES = ("sample", "mean")
 UNKNOWN_WORD = "UNK"
 
 
-def sentences(tokens: torch.Tensor, vocab: Vocabulary) -> list[str]:
-    """Space-joined words of token rows (<bos> .. <eos> <pad>..)."""
+def sentences_of_rows(rows, vocab: Vocabulary) -> list[str]:
+    """Space-joined words of token sequences (<bos> .. <eos>, padding anywhere)."""
     rendered = []
-    for row in tokens.tolist():
-        words = vocab.decode(row)
+    for row in rows:
+        words = vocab.decode(row.tolist() if isinstance(row, torch.Tensor) else row)
         rendered.append(" ".join(UNKNOWN_WORD if w == vocab.itos[UNK] else w for w in words))
     return rendered
+
+
+def sentences(tokens: torch.Tensor, vocab: Vocabulary) -> list[str]:
+    """Space-joined words of token rows [rows, time] (<bos> .. <eos> <pad>..)."""
+    return sentences_of_rows(list(tokens), vocab)
 
 
 class GenerationEvaluator(Evaluator):
@@ -143,20 +149,56 @@ class DecodingBLEU(GenerationEvaluator):
                 for key, value in super().estimators().items()}
 
 
+class ReversePerplexity(Metric):
+    """The reverse perplexity of Zhao et al. (2018) and Qian & Cheung (§5.3): an n-gram model of
+    the generated sentences scores the real test sentences (low when the samples cover the data).
+    Both are kept as token streams (<bos> w .. <eos> ..., padding dropped), concatenated across
+    DDP ranks; the model is built at ``compute``."""
+
+    full_state_update = False
+
+    def __init__(self, vocab: Vocabulary, lm_order: int, cache_dir: str) -> None:
+        super().__init__()
+        self.vocab, self.lm_order, self.cache_dir = vocab, lm_order, cache_dir
+        self.add_state("generated", default=[], dist_reduce_fx="cat")
+        self.add_state("references", default=[], dist_reduce_fx="cat")
+
+    def update(self, generated: torch.Tensor, references: torch.Tensor) -> None:
+        self.generated.append(generated[generated != PAD])
+        self.references.append(references[references != PAD])
+
+    def _sentences(self, stream: torch.Tensor) -> list[str]:
+        starts = (stream == BOS).nonzero().flatten().tolist() + [len(stream)]
+        return sentences_of_rows([stream[a:b] for a, b in zip(starts[:-1], starts[1:], strict=True)], self.vocab)
+
+    def compute(self) -> torch.Tensor:
+        generated = self._sentences(dim_zero_cat(self.generated))
+        references = self._sentences(dim_zero_cat(self.references))
+        model = NgramLanguageModel(build_arpa(generated, self.lm_order, self.cache_dir))
+        return torch.tensor(model.perplexity(references), dtype=torch.float64)
+
+
 class PriorSamples(GenerationEvaluator):
-    """Sentences from z ~ p(z), as many as test inputs: ``sample_ppl`` under the ``lm_order``-gram
-    model of the training sentences, ``unigram_kl`` (generated || training), ``sample_entropy``
-    (nats) and ``sample_length`` (words)."""
+    """``samples_per_input`` sentences from z ~ p(z) per test input (Qian & Cheung: 100K in all),
+    decoded greedily or by sampling each word: ``sample_ppl`` under the ``lm_order``-gram model of
+    the training sentences (Qian's forward PPL), ``unigram_kl`` (generated || training),
+    ``sample_entropy`` (nats), ``sample_length`` (words), and with ``reverse`` the
+    ``reverse_ppl`` of the test sentences under an ``lm_order``-gram model of the samples."""
 
     def __init__(self, lm_order: int = 5, cache_dir: str = "~/.cache/vaezoo", max_words: int = 20,
-                 stages: Sequence[str] = ("test",)) -> None:
+                 stages: Sequence[str] = ("test",), samples_per_input: int = 1, greedy: bool = True,
+                 reverse: bool = False) -> None:
         super().__init__(max_words, stages)
+        if samples_per_input < 1:
+            raise ValueError(f"PriorSamples: samples_per_input={samples_per_input} must be positive")
         self.lm_order, self.cache_dir = lm_order, cache_dir
+        self.samples_per_input, self.greedy, self.reverse = samples_per_input, greedy, reverse
         self.vocab: Vocabulary | None = None
         self.language_model: NgramLanguageModel | None = None
 
     def names(self) -> tuple[str, ...]:
-        return ("sample_ppl", "unigram_kl", "sample_entropy", "sample_length")
+        return ("sample_ppl", "unigram_kl", "sample_entropy", "sample_length") + (("reverse_ppl",) if self.reverse
+                                                                                  else ())
 
     def build(self, datamodule: SentenceDataModule) -> dict[str, Metric]:
         self.vocab = datamodule.vocab
@@ -167,22 +209,35 @@ class PriorSamples(GenerationEvaluator):
         self.language_model = NgramLanguageModel(build_arpa(text, self.lm_order, self.cache_dir))
         return {"sample_ppl": CorpusPerplexity(),
                 "unigram_kl": UnigramStatistic(len(self.vocab), "kl", reference),
-                "sample_entropy": UnigramStatistic(len(self.vocab), "entropy"), "sample_length": MeanMetric()}
+                "sample_entropy": UnigramStatistic(len(self.vocab), "entropy"), "sample_length": MeanMetric(),
+                **({"reverse_ppl": ReversePerplexity(self.vocab, self.lm_order, self.cache_dir)} if self.reverse
+                   else {})}
 
     def measure(self, model: LatentVariableModel, step: EvalStep) -> dict[str, tuple]:
-        prior = step.passes["data"].prior
-        tokens = model.decoder.generate(prior.sample((len(step.batch),)), self.max_words)
+        data, count = step.passes["data"], len(step.batch) * self.samples_per_input
+        # a language model without a code samples from its decoder alone (an empty z)
+        z = data.prior.sample((count,)) if data.q is not None else torch.zeros(count, 0, device=model.device)
+        tokens = model.decoder.generate(z, self.max_words, greedy=self.greedy)
         text = sentences(tokens, self.vocab)
         nll = -math.log(10) * torch.as_tensor(self.language_model.sentence_log10_probs(text))
         lengths = word_mask(tokens).sum(-1)
         # KenLM's token count: the words and one </s> per sentence
-        return {"sample_ppl": (nll, lengths + 1), "unigram_kl": (tokens,), "sample_entropy": (tokens,),
-                "sample_length": (lengths.double(),)}
+        measured = {"sample_ppl": (nll, lengths + 1), "unigram_kl": (tokens,), "sample_entropy": (tokens,),
+                    "sample_length": (lengths.double(),)}
+        if self.reverse:
+            measured["reverse_ppl"] = (tokens, model.inputs(step.batch).target.tokens)
+        return measured
 
     def estimators(self) -> dict[str, dict]:
         kinds = super().estimators()
+        for key in kinds:
+            kinds[key] |= {"decoding": "greedy" if self.greedy else "sampled words",
+                           "samples_per_input": self.samples_per_input}
         kinds["test/sample_ppl"] |= {"language_model": f"KenLM modified Kneser-Ney {self.lm_order}-gram of the "
                                                         "training sentences"}
+        if self.reverse:
+            kinds["test/reverse_ppl"] |= {"language_model": f"KenLM modified Kneser-Ney {self.lm_order}-gram of the "
+                                                             "generated sentences, scoring the test sentences"}
         return kinds
 
 
