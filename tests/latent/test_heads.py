@@ -3,6 +3,7 @@ import torch
 from torch.distributions import Independent
 
 from vaezoo.distributions import PowerSpherical, VonMisesFisher
+from vaezoo.errors import ConfigError
 from vaezoo.latent import FixedKappaVMFHead, GaussianHead, PowerSphericalHead, VMFHead
 
 
@@ -67,5 +68,5 @@ def test_a_deterministic_head_samples_its_code_with_gradient_and_has_no_density(
     assert score is None and q.rsample((2,)).shape == (2, 5, 3) and torch.equal(q.mode, q.mean)
     z.sum().backward()
     assert features.grad.abs().sum() > 0
-    with pytest.raises(NotImplementedError, match="no density"):
+    with pytest.raises(ConfigError, match="no density"):
         q.log_prob(z)

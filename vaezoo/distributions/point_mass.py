@@ -7,6 +7,8 @@ from __future__ import annotations
 import torch
 from torch.distributions import Distribution, constraints
 
+from vaezoo.errors import ConfigError
+
 
 class PointMass(Distribution):
     """All mass at ``loc`` [..., dim]: samples are ``loc`` (with its gradient), the mode and mean
@@ -33,4 +35,5 @@ class PointMass(Distribution):
         return self.loc.expand(torch.Size(sample_shape) + self.loc.shape)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("a point mass has no density: use an objective without KL and eval.is_samples=0")
+        # A config error, not a missing feature: the run pairs a deterministic code with a density term.
+        raise ConfigError("a point mass has no density: use an objective without KL and eval.is_samples=0")

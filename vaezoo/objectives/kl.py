@@ -60,7 +60,7 @@ class KL(Term):
             try:
                 kl_divergence(q, p)
                 self._closed_form[key] = True
-            except NotImplementedError:
+            except NotImplementedError:  # torch's answer when no closed form is registered for the pair
                 self._closed_form[key] = False
             log.info("KL(%s || %s): %s", key[0].__name__, key[1].__name__,
                      "closed form" if self._closed_form[key] else "Monte-Carlo estimate")
