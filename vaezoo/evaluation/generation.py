@@ -205,8 +205,8 @@ class PriorSamples(GenerationEvaluator):
         training = datamodule.training_sentences()
         # <unk> counts as a word on both sides: the decoder generates it like any other
         reference = unigram_counts(torch.cat([torch.as_tensor(ids) for ids in training]), len(self.vocab))
-        text = [" ".join(UNKNOWN_WORD if i == UNK else self.vocab.itos[i] for i in ids[1:-1]) for ids in training]
-        self.language_model = NgramLanguageModel(build_arpa(text, self.lm_order, self.cache_dir))
+        self.language_model = NgramLanguageModel(build_arpa(sentences_of_rows(training, self.vocab), self.lm_order,
+                                                            self.cache_dir))
         return {"sample_ppl": CorpusPerplexity(),
                 "unigram_kl": UnigramStatistic(len(self.vocab), "kl", reference),
                 "sample_entropy": UnigramStatistic(len(self.vocab), "entropy"), "sample_length": MeanMetric(),

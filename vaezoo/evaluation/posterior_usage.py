@@ -34,12 +34,11 @@ def aggregate_posterior_mi(posterior: Posterior, features: torch.Tensor, samples
     draws z ~ q(z|x_i) per example, each scored by its own posterior and by the mixture of all N
     (memory [samples, chunk, N])."""
     n = len(features)
+    components = [posterior(features[start:start + chunk]) for start in range(0, n, chunk)]
     total = torch.zeros((), dtype=torch.float64, device=features.device)
-    for start in range(0, n, chunk):
-        q = posterior(features[start:start + chunk])
+    for q in components:
         z = q.sample((samples,))                                                      # [S, c, d]
-        log_components = torch.cat([posterior(features[j:j + chunk]).log_prob(z.unsqueeze(-2))
-                                    for j in range(0, n, chunk)], dim=-1)             # [S, c, N]
+        log_components = torch.cat([q_j.log_prob(z.unsqueeze(-2)) for q_j in components], dim=-1)  # [S, c, N]
         log_aggregate = torch.logsumexp(log_components, dim=-1) - math.log(n)
         total += (q.log_prob(z) - log_aggregate).double().sum()
     return total / (n * samples)
