@@ -101,3 +101,15 @@ def test_the_bound_reaches_the_encoder_only_through_the_flag(encoder_gradient):
     model.objective.terms["mi"](model, data).backward()
     gradient = model.encoder[0].weight.grad
     assert (gradient is not None and gradient.abs().sum() > 0) == encoder_gradient
+
+
+def test_evaluation_leaves_the_critics_slope_alone():
+    model = mine_vae()
+    data = model.training_passes((torch.rand(8, PIXELS),))["data"]
+    term = model.objective.terms["mi"]
+    model.eval()
+    term(model, data)
+    assert float(term.log_xi) == 0.0
+    model.train()
+    term(model, data)
+    assert float(term.log_xi) != 0.0

@@ -91,7 +91,8 @@ class MutualInformationBound(CriticTerm):
     def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         joint, marginal = self.energies(data, detach=not self.encoder_gradient)
         log_xi = optimal_log_xi(marginal)
-        self.log_xi.copy_(log_xi)
+        if self.training:  # evaluation batches must not set the slope the next critic step uses
+            self.log_xi.copy_(log_xi)
         return tangent_bound(joint, marginal, log_xi)
 
     def own_loss(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
