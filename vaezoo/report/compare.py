@@ -46,6 +46,7 @@ PAPER_COLUMNS = {
     "bahuleyan2019_table1": {"bleu4": "bleu", "sample_ppl": "ppl", "unigram_kl": "unikl", "sample_entropy": "entropy",
                              "sample_length": "avglen"},
     "bahuleyan2019_table2": {"response_entropy": "entropy", "distinct1": "dist1", "distinct2": "dist2"},
+    "qian_table2": {"sample_ppl": "fppl", "reverse_ppl": "rppl"},
 }
 
 
