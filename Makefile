@@ -12,7 +12,7 @@ LMPLZ := $(HOME)/.cache/vaezoo/bin/lmplz
 KENLM_DEBS := cmake libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev \
 	zlib1g-dev libbz2-dev liblzma-dev
 
-.PHONY: install run test test-all bench lint kenlm
+.PHONY: install run test test-all bench lint kenlm report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
@@ -45,6 +45,11 @@ test-all: $(STAMP) kenlm
 
 bench: $(STAMP)
 	$(PYTHON) -m benchmarks.run
+
+# Every table of experiments/ and its status page experiments/README.md, from the committed records
+# (experiments/report.yaml lists them).
+report: $(STAMP)
+	$(PYTHON) -m vaezoo.report.build experiments
 
 lint: $(STAMP)
 	$(PYTHON) -m ruff check vaezoo tests benchmarks scripts

@@ -1,0 +1,80 @@
+"""The status page from hand-made records, and `make report` against the committed experiments."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vaezoo.report.build import ManifestError, main, render
+from vaezoo.report.status import PERPLEXITY, not_run, status_lines
+
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
+
+
+def record(row: str, seed: int, **metrics: float) -> dict:
+    return {"experiment": "x", "paper_rows": [row], "scale": "reduced", "seed": seed,
+            "metrics": {f"test/{name}": value for name, value in metrics.items()}}
+
+
+def line(lines: list[str], row: str, metric: str) -> str:
+    (found,) = [text for text in lines if text.startswith(f"| {row} | {metric} |")]
+    return found
+
+
+def test_each_published_cell_gets_its_verdict():
+    """davidson2018_table1, S-VAE d=5: LL -108.43 +- 0.09, ELBO -111.19 +- 0.08, RE -100.60, KL 10.59."""
+    row = "davidson2018_table1.csv:model=s-vae,d=5"
+    runs = [record(row, 0, ll=-108.40, elbo=-111.9, re=-96.0), record(row, 1, ll=-108.46, elbo=-111.9, re=-96.0)]
+    lines = status_lines("davidson2018_table1", ["ll", "elbo", "re", "kl"], runs,
+                         [not_run("davidson2018_table1.csv:model=n-vae", "not wanted here")])
+    assert line(lines, "model=s-vae, d=5", "ll").endswith("| 2 | within the error bar |")
+    assert "| -108.43 +- 0.0424 | -108.43 +- 0.09 |" in line(lines, "model=s-vae, d=5", "ll")
+    assert line(lines, "model=s-vae, d=5", "elbo").endswith("| within tolerance (1) |")     # 0.71 nats off
+    assert line(lines, "model=s-vae, d=5", "re").endswith("| outside |")                    # 4.6 nats off
+    assert line(lines, "model=s-vae, d=5", "kl").endswith("| 0 | not run: no committed record yet |")
+    assert line(lines, "model=n-vae, d=5", "ll").endswith("| not run: not wanted here |")
+
+
+def test_perplexity_tolerance_is_relative_and_a_column_can_be_marked_not_run():
+    assert PERPLEXITY.admits(101.9, 100.0) and not PERPLEXITY.admits(102.1, 100.0)
+    lines = status_lines("xu2018_table4", ["ppl_20ng", "ppl_rcv1"],
+                         [record("xu2018_table4.csv:model=v-nvdm,dim=50", 0, ppl_20ng=840.0)],
+                         [not_run("xu2018_table4.csv", "no RCV1", column="ppl_rcv1")])
+    assert line(lines, "model=v-nvdm, source=xu2018, dim=50", "ppl_20ng").endswith("| within tolerance (2%) |")
+    assert line(lines, "model=v-nvdm, source=xu2018, dim=50", "ppl_rcv1").endswith("| not run: no RCV1 |")
+
+
+def test_a_renamed_metric_is_found_under_the_papers_column():
+    run = record("qian_table2.csv:dataset=ptb,model=vae-0.5", 0, sample_ppl=339.0)
+    lines = status_lines("qian_table2", ["nll", "kl", "ppl", "mi", "au", "fppl", "rppl"], [run], [])
+    assert "| 339.00 | 339.32 |" in line(lines, "dataset=ptb, model=vae-0.5", "fppl")
+
+
+def test_build_names_the_manifest_and_the_pattern_that_matched_nothing(tmp_path):
+    (tmp_path / "report.yaml").write_text("tables:\n  - {out: t.md, runs: [missing/*], metrics: [test/ll]}\n")
+    with pytest.raises(ManifestError, match=r"report.yaml: tables: t.md: no run folder matches 'missing/\*'"):
+        render(tmp_path)
+
+
+def test_build_writes_tables_and_status_page_then_finds_nothing_to_change(tmp_path, capsys):
+    run = tmp_path / "p" / "runs" / "a"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text(json.dumps(record("davidson2018_table1.csv:model=s-vae,d=5", 0, ll=-108.4)))
+    (tmp_path / "report.yaml").write_text("tables:\n  - {out: p/t.md, runs: [p/runs/*], metrics: [test/ll]}\n"
+                                          "status:\n  tables: {davidson2018_table1: [ll]}\n")
+    main([str(tmp_path)])
+    assert "| -108.40 | -108.43 +- 0.09 |" in (tmp_path / "p" / "t.md").read_text()
+    assert "within the error bar" in (tmp_path / "README.md").read_text()
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path), "--check"])
+    assert stop.value.code == 0
+    (tmp_path / "p" / "t.md").write_text("edited by hand\n")
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path), "--check"])
+    assert stop.value.code == 1 and "out of date" in capsys.readouterr().out
+
+
+def test_the_committed_experiments_are_what_make_report_generates():
+    with pytest.raises(SystemExit) as stop:
+        main([str(EXPERIMENTS), "--check"])
+    assert stop.value.code == 0

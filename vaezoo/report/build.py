@@ -1,0 +1,82 @@
+"""Regenerate every table of ``experiments/`` and its status page from the committed run records.
+
+    python -m vaezoo.report.build experiments            # write (``make report``)
+    python -m vaezoo.report.build experiments --check    # exit 1 if a file would change
+
+``experiments/report.yaml`` says what to build: each table's file, the run folders it quotes
+(globs relative to ``experiments/``) and the metrics it shows; the published tables of the
+status page with their metric columns; and the rows not run, with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from vaezoo.report.compare import load_runs, markdown
+from vaezoo.report.status import NotRun, not_run, status_page
+
+MANIFEST = "report.yaml"
+STATUS_PAGE = "README.md"
+
+
+class ManifestError(ValueError):
+    """report.yaml names something that is not there."""
+
+
+def _folders(root: Path, patterns: list[str], where: str) -> list[Path]:
+    folders = []
+    for pattern in patterns:
+        matched = sorted(path for path in root.glob(pattern) if path.is_dir())
+        if not matched:
+            raise ManifestError(f"{root / MANIFEST}: {where}: no run folder matches {pattern!r}")
+        folders.extend(matched)
+    return folders
+
+
+def render(root: Path) -> dict[Path, str]:
+    """Every generated file under ``root`` and its text."""
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise ManifestError(f"{manifest_path} is missing: it lists the tables `make report` builds")
+    manifest = yaml.safe_load(manifest_path.read_text()) or {}
+    files: dict[Path, str] = {}
+    quoted: dict[str, dict] = {}
+    for entry in manifest.get("tables", []):
+        folders = _folders(root, entry["runs"], f"tables: {entry['out']}")
+        runs = load_runs(folders)
+        if not runs:
+            raise ManifestError(f"{manifest_path}: tables: {entry['out']}: its folders hold no results.json")
+        files[root / entry["out"]] = markdown(runs, entry.get("metrics"))
+        quoted.update((run["path"], run) for run in runs)
+    status = manifest.get("status", {})
+    reasons: list[NotRun] = [not_run(item["rows"], item["why"], item.get("column"))
+                             for item in status.get("not_run", [])]
+    files[root / STATUS_PAGE] = status_page(status.get("tables", {}), quoted.values(), reasons)
+    return files
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("root", type=Path, nargs="?", default=Path("experiments"))
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is out of date")
+    args = parser.parse_args(argv)
+    try:
+        files = render(args.root)
+    except ManifestError as error:
+        sys.exit(f"vaezoo.report.build: {error}")
+    stale = [path for path, text in files.items() if not path.is_file() or path.read_text() != text]
+    if args.check:
+        for path in stale:
+            print(f"out of date: {path}")
+        sys.exit(1 if stale else 0)
+    for path in stale:
+        path.write_text(text := files[path])
+        print(f"wrote {path} ({len(text.splitlines())} lines)")
+
+
+if __name__ == "__main__":
+    main()
