@@ -70,3 +70,41 @@ def test_a_deterministic_head_samples_its_code_with_gradient_and_has_no_density(
     assert features.grad.abs().sum() > 0
     with pytest.raises(ConfigError, match="no density"):
         q.log_prob(z)
+
+
+def test_an_averaged_code_has_the_posterior_mean_and_a_third_of_its_spread():
+    """samples_averaged=3 (Xu & Durrett's code): over 20,000 codes of one input the mean is
+    A_d(kappa) mu, as for one sample, and the total variance (1 - A_d(kappa)^2) / 3."""
+    from scipy.special import ive
+
+    torch.manual_seed(0)
+    dim, kappa = 8, 20.0
+    head = FixedKappaVMFHead(4, dim, kappa, samples_averaged=3)
+    q = head(torch.randn(1, 4).expand(20000, 4))
+    z, score = head.sample(q)
+    mean_resultant = ive(dim / 2, kappa) / ive(dim / 2 - 1, kappa)
+    assert score is None and z.shape == (20000, dim)
+    assert torch.allclose(z.mean(0), mean_resultant * q.loc[0], atol=0.01)
+    assert float(z.var(0).sum()) == pytest.approx((1 - mean_resultant ** 2) / 3, rel=0.05)
+    assert float(z.norm(dim=-1).max()) < 1.0
+
+
+def test_an_averaged_code_sums_the_scores_of_its_draws():
+    torch.manual_seed(0)
+    head = VMFHead(4, 5, grad_correction=True, samples_averaged=3)
+    z, score = head.sample(head(torch.randn(6, 4)))
+    assert z.shape == (6, 5) and score.shape == (6,)
+    with pytest.raises(ValueError, match="samples_averaged must be >= 1"):
+        GaussianHead(4, 2, samples_averaged=0)
+
+
+def test_a_model_with_an_averaged_code_says_its_elbo_is_not_a_bound():
+    from vaezoo.models import ImageVAE
+    from vaezoo.nets import MLP
+    from vaezoo.priors import StandardNormal
+
+    def model(averaged: int) -> ImageVAE:
+        return ImageVAE(MLP(6, [4]), GaussianHead(4, 2, samples_averaged=averaged), MLP(2, [4], 6), StandardNormal(2))
+
+    assert "code" not in model(1).bound_estimate()
+    assert model(3).bound_estimate()["code"] == "mean of 3 posterior samples: not a bound on log p(x)"

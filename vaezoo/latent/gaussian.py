@@ -16,8 +16,8 @@ class GaussianHead(LatentHead):
 
     support = EUCLIDEAN
 
-    def __init__(self, in_features: int, dim: int, scale_link: str = "softplus") -> None:
-        super().__init__(in_features, dim)
+    def __init__(self, in_features: int, dim: int, scale_link: str = "softplus", samples_averaged: int = 1) -> None:
+        super().__init__(in_features, dim, samples_averaged)
         if scale_link not in SCALE_LINKS:
             raise ValueError(f"GaussianHead: scale_link={scale_link!r} is not one of {list(SCALE_LINKS)}")
         self.scale_link = scale_link

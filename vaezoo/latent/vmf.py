@@ -31,8 +31,9 @@ class LearnedConcentrationHead(LatentHead):
     manifold_codim = 1
     law: ClassVar[type[Distribution]]
 
-    def __init__(self, in_features: int, dim: int, kappa_min: float = 1.0, kappa_max: float | None = None) -> None:
-        super().__init__(in_features, dim)
+    def __init__(self, in_features: int, dim: int, kappa_min: float = 1.0, kappa_max: float | None = None,
+                 samples_averaged: int = 1) -> None:
+        super().__init__(in_features, dim, samples_averaged)
         if dim < 2:
             raise ValueError(f"{type(self).__name__}: dim is the ambient dimension of z and must be >= 2, got {dim}")
         if kappa_min < 0 or (kappa_max is not None and kappa_max <= kappa_min):
@@ -62,11 +63,11 @@ class VMFHead(LearnedConcentrationHead):
     law = VonMisesFisher
 
     def __init__(self, in_features: int, dim: int, kappa_min: float = 1.0, kappa_max: float | None = None,
-                 grad_correction: bool = False) -> None:
-        super().__init__(in_features, dim, kappa_min, kappa_max)
+                 grad_correction: bool = False, samples_averaged: int = 1) -> None:
+        super().__init__(in_features, dim, kappa_min, kappa_max, samples_averaged)
         self.grad_correction = grad_correction
 
-    def sample(self, q: VonMisesFisher) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def draw(self, q: VonMisesFisher) -> tuple[torch.Tensor, torch.Tensor | None]:
         return q.rsample_with_score() if self.grad_correction else (q.rsample(), None)
 
 
@@ -85,8 +86,8 @@ class FixedKappaVMFHead(LatentHead):
     manifold_codim = 1
     takes_fixed_kappa = True
 
-    def __init__(self, in_features: int, dim: int, kappa: float) -> None:
-        super().__init__(in_features, dim)
+    def __init__(self, in_features: int, dim: int, kappa: float, samples_averaged: int = 1) -> None:
+        super().__init__(in_features, dim, samples_averaged)
         if dim < 2:
             raise ValueError(f"FixedKappaVMFHead: dim must be >= 2, got {dim}")
         if kappa is None or kappa <= 0:

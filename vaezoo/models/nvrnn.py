@@ -28,7 +28,7 @@ class SentenceVAE(LatentVariableModel):
         super().__init__(encoder, latent, decoder, prior, objective, optimizers)
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
-        return [SentencePerplexity(self.bound_estimator),
+        return [SentencePerplexity(self.bound_estimate()),
                 ImportanceSampling(settings.is_samples, settings.is_chunk, settings.val_is_samples,
                                    settings.val_is_examples)]
 

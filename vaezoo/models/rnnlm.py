@@ -30,7 +30,7 @@ class RNNLanguageModel(LatentVariableModel):
         super().__init__(None, None, decoder, None, objective or Objective({"re": Reconstruction()}), optimizers)
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
-        return [SentencePerplexity(self.bound_estimator)]
+        return [SentencePerplexity(self.bound_estimate())]
 
     def inputs(self, batch: TextBatch) -> TextBatch:
         return batch
