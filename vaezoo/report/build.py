@@ -4,8 +4,11 @@
     python -m vaezoo.report.build experiments --check    # exit 1 if a file would change
 
 ``experiments/report.yaml`` says what to build: each table's file, the run folders it quotes
-(globs relative to ``experiments/``) and the metrics it shows; the published tables of the
-status page with their metric columns; and the rows not run, with the reason.
+(globs relative to ``experiments/``), the metrics it shows and, where they are not the same
+folders, the runs whose training curves it draws (``curves``); the published tables of the status
+page with their metric columns; and the rows not run, with the reason. Beside each table goes
+``<table>_curves.png`` (validation KL and NLL per epoch); ``--check`` compares the text files only,
+since PNG bytes depend on the matplotlib version.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from vaezoo.report.compare import load_runs, markdown
+from vaezoo.report.curves import draw_curves
 from vaezoo.report.status import NotRun, not_run, status_page
 
 MANIFEST = "report.yaml"
@@ -37,12 +41,26 @@ def _folders(root: Path, patterns: list[str], where: str) -> list[Path]:
     return folders
 
 
-def render(root: Path) -> dict[Path, str]:
-    """Every generated file under ``root`` and its text."""
+def _manifest(root: Path) -> dict:
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
         raise ManifestError(f"{manifest_path} is missing: it lists the tables `make report` builds")
-    manifest = yaml.safe_load(manifest_path.read_text()) or {}
+    return yaml.safe_load(manifest_path.read_text()) or {}
+
+
+def curve_figures(root: Path) -> dict[Path, list[dict]]:
+    """Each table's curve figure and the runs it draws."""
+    figures = {}
+    for entry in _manifest(root).get("tables", []):
+        folders = _folders(root, entry.get("curves", entry["runs"]), f"tables: {entry['out']}: curves")
+        figures[(root / entry["out"]).with_name(Path(entry["out"]).stem + "_curves.png")] = load_runs(folders)
+    return figures
+
+
+def render(root: Path) -> dict[Path, str]:
+    """Every generated text file under ``root`` and its text."""
+    manifest_path = root / MANIFEST
+    manifest = _manifest(root)
     files: dict[Path, str] = {}
     quoted: dict[str, dict] = {}
     for entry in manifest.get("tables", []):
@@ -76,6 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     for path in stale:
         path.write_text(text := files[path])
         print(f"wrote {path} ({len(text.splitlines())} lines)")
+    for path, runs in curve_figures(args.root).items():
+        if draw_curves(runs, path):
+            print(f"drew {path} ({len(runs)} runs)")
 
 
 if __name__ == "__main__":
