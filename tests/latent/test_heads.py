@@ -108,3 +108,20 @@ def test_a_model_with_an_averaged_code_says_its_elbo_is_not_a_bound():
 
     assert "code" not in model(1).bound_estimate()
     assert model(3).bound_estimate()["code"] == "mean of 3 posterior samples: not a bound on log p(x)"
+
+
+def test_a_scale_range_clamps_sigma_with_no_gradient_beyond_it():
+    """The VampPrior code's Hardtanh(-6, 2) on the log-variance: sigma in [e^-3, e^1]."""
+    import math
+
+    head = GaussianHead(3, 2, scale_link="exp", scale_range=(math.exp(-3), math.exp(1)))
+    with torch.no_grad():
+        head.raw_scale.weight.zero_()
+        head.raw_scale.bias.copy_(torch.tensor([-10.0, 0.5]))
+    q = head(torch.randn(4, 3))
+    assert torch.allclose(q.stddev[:, 0], torch.full((4,), math.exp(-3)))
+    assert torch.allclose(q.stddev[:, 1], torch.full((4,), math.exp(0.5) + 1e-6))
+    q.stddev.sum().backward()
+    assert head.raw_scale.bias.grad[0] == 0 and head.raw_scale.bias.grad[1] > 0
+    with pytest.raises(ValueError, match="scale_range must be"):
+        GaussianHead(3, 2, scale_range=(1.0, 0.5))
