@@ -44,17 +44,21 @@ class UniformMixture(MixtureSameFamily):
         logits = torch.zeros(count, dtype=anchor.dtype, device=anchor.device)
         super().__init__(Categorical(logits=logits), components, validate_args=False)
 
+    def component_log_probs(self, value: torch.Tensor) -> torch.Tensor:
+        """log p(z | k) of every component for z [n, dim] -> [n, K], in float64."""
+        components = self.component_distribution
+        if isinstance(components, Independent) and isinstance(components.base_dist, Normal):
+            return _gaussian_component_log_probs(components, value.double())
+        if isinstance(components, VonMisesFisher):
+            return _vmf_component_log_probs(components, value.double())
+        return components.log_prob(value.unsqueeze(-2)).double()
+
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         components = self.component_distribution
-        if len(components.batch_shape) != 1:
+        if len(components.batch_shape) != 1 or not (
+                isinstance(components, VonMisesFisher)
+                or (isinstance(components, Independent) and isinstance(components.base_dist, Normal))):
             return super().log_prob(value)
-        if isinstance(components, Independent) and isinstance(components.base_dist, Normal):
-            per_component = _gaussian_component_log_probs
-        elif isinstance(components, VonMisesFisher):
-            per_component = _vmf_component_log_probs
-        else:
-            return super().log_prob(value)
-        flat = value.reshape(-1, value.shape[-1]).double()
-        log_probs = per_component(components, flat)
+        log_probs = self.component_log_probs(value.reshape(-1, value.shape[-1]))
         mixture = torch.logsumexp(log_probs, dim=-1) - math.log(log_probs.shape[-1])
         return mixture.to(value.dtype).reshape(value.shape[:-1])

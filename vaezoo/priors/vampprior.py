@@ -53,6 +53,8 @@ class VampPrior(Prior):
         self.init, self.data_noise_std = init, data_noise_std
         self.data_min, self.data_max = data_min, data_max
         self.raw_inputs = nn.Parameter(torch.empty(num_pseudo_inputs, input_dim).normal_(init_mean, init_std))
+        # where the pseudo-inputs started, kept in checkpoints to measure how far they moved
+        self.register_buffer("initial_inputs", self.pseudo_inputs().detach().clone())
 
     @property
     def num_pseudo_inputs(self) -> int:
@@ -72,6 +74,7 @@ class VampPrior(Prior):
         margin = self.data_noise_std
         noisy = chosen + margin * torch.randn_like(chosen)
         self.raw_inputs.copy_(noisy.clamp(self.data_min + margin, self.data_max - margin))
+        self.initial_inputs.copy_(self.pseudo_inputs())
 
     def forward(self, encode: Encode | None = None) -> UniformMixture:
         if encode is None:

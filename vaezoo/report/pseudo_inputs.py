@@ -1,0 +1,104 @@
+"""How much of a trained VampPrior is used (Tomczak & Welling 2018): whether its pseudo-inputs left
+their initialisation and look like data, whether the mixture's components are used, and whether
+samples from the prior are as varied as reconstructions.
+
+    python -m vaezoo.report.pseudo_inputs RUN_DIR [--out usage.json]
+
+RUN_DIR holds config.yaml and checkpoints/best.ckpt of a VampPrior run. Measures (L2 distances on
+the model's input scale):
+- moved: the fraction of pseudo-inputs farther from their initial value than ``moved_factor``
+  times the initial noise's norm (a pseudo-input that stayed in the noise has not learned);
+- data-like: the fraction whose nearest training input is closer than ``near_factor`` times the
+  median nearest-neighbour distance among training inputs;
+- used: the fraction of components whose mean responsibility over the training inputs exceeds
+  0.1 / K (a component no input's posterior falls in adds nothing to the prior);
+- diversity: the mean pairwise distance of decoded prior samples over that of reconstructions of
+  as many validation inputs (about 1 when the prior covers what the encoder uses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import torch
+from omegaconf import OmegaConf
+
+from vaezoo.priors.vampprior import VampPrior
+from vaezoo.tasks.checkpoints import load_trained
+
+
+def _inputs(model, loader, limit: int) -> torch.Tensor:
+    batches, count = [], 0
+    for batch in loader:
+        batches.append(model.inputs(batch))
+        count += len(batches[-1])
+        if count >= limit:
+            break
+    return torch.cat(batches)[:limit]
+
+
+def nearest_distances(queries: torch.Tensor, pool: torch.Tensor, exclude_self: bool = False) -> torch.Tensor:
+    distances = torch.cdist(queries.double(), pool.double())
+    if exclude_self:
+        distances.fill_diagonal_(math.inf)
+    return distances.min(dim=1).values
+
+
+def mean_pairwise_distance(points: torch.Tensor) -> float:
+    distances = torch.cdist(points.double(), points.double())
+    n = len(points)
+    return float(distances.sum() / (n * (n - 1)))
+
+
+def initial_noise_norm(prior: VampPrior, cfg) -> float:
+    """The norm of the initial noise of one pseudo-input: init_std (random) or data_noise_std."""
+    std = cfg.prior.init_std if cfg.prior.init == "random" else cfg.prior.data_noise_std
+    return float(std) * math.sqrt(prior.initial_inputs.shape[1])
+
+
+@torch.no_grad()
+def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0, near_factor: float = 1.5) -> dict:
+    cfg = OmegaConf.load(run / "config.yaml")
+    model, datamodule, _ = load_trained(run / "checkpoints" / "best.ckpt", cfg)
+    prior = model.prior
+    if not isinstance(prior, VampPrior):
+        raise ValueError(f"{run}: the prior is {type(prior).__name__}, not a VampPrior")
+    pseudo, start = prior.pseudo_inputs(), prior.initial_inputs
+    train = _inputs(model, datamodule.train_dataloader(), max(examples, prior.num_pseudo_inputs))
+    validation = _inputs(model, datamodule.val_dataloader(), examples)
+    moved = (pseudo - start).norm(dim=1) > moved_factor * initial_noise_norm(prior, cfg)
+    typical = nearest_distances(train, train, exclude_self=True).median()
+    data_like = nearest_distances(pseudo, train) <= near_factor * typical
+    mixture = model.prior_distribution()
+    codes = model.posterior(train).sample()
+    responsibility = mixture.component_log_probs(codes).softmax(dim=-1).mean(dim=0)
+    used = responsibility > 0.1 / prior.num_pseudo_inputs
+    samples = model.mean_image(mixture.sample((len(validation),)))
+    reconstructions = model.mean_image(model.posterior(validation).mean)
+    return {"run": str(run), "pseudo_inputs": prior.num_pseudo_inputs,
+            "moved_fraction": float(moved.double().mean()), "data_like_fraction": float(data_like.double().mean()),
+            "used_fraction": float(used.double().mean()),
+            "sample_diversity": mean_pairwise_distance(samples),
+            "reconstruction_diversity": mean_pairwise_distance(reconstructions),
+            "diversity_ratio": mean_pairwise_distance(samples) / mean_pairwise_distance(reconstructions),
+            "settings": {"examples": examples, "moved_factor": moved_factor, "near_factor": near_factor}}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--out", type=Path, help="write the measures here as JSON")
+    parser.add_argument("--examples", type=int, default=500)
+    args = parser.parse_args(argv)
+    usage = pseudo_input_usage(args.run, args.examples)
+    text = json.dumps(usage, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
