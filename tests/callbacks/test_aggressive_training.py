@@ -11,7 +11,7 @@ from vaezoo.objectives import InnerLoop
 
 def fake_run(loop):
     module = SimpleNamespace(objective=SimpleNamespace(inner_loop=loop))
-    trainer = SimpleNamespace(sanity_checking=False, current_epoch=0, callback_metrics={})
+    trainer = SimpleNamespace(sanity_checking=False, current_epoch=0, global_step=0, callback_metrics={})
     return trainer, module
 
 

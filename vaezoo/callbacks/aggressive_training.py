@@ -37,8 +37,8 @@ class EndAggressiveTraining(pl.Callback):
         value = float(trainer.callback_metrics[self.monitor])
         if self.previous is not None and value <= self.previous:
             self.active = pl_module.objective.inner_loop.active = False
-            log.info("aggressive training ends after epoch %d: %s %.4f <= %.4f", trainer.current_epoch,
-                     self.monitor, value, self.previous)
+            log.info("aggressive training ends at epoch %d, step %d: %s %.4f <= %.4f", trainer.current_epoch,
+                     trainer.global_step, self.monitor, value, self.previous)
         self.previous = value
 
     def state_dict(self) -> dict:
