@@ -32,6 +32,15 @@ def _vmf_component_log_probs(components: VonMisesFisher, z: torch.Tensor) -> tor
     return log_normalizer_plus_kappa(kappa, components.dim).double() - kappa * (1.0 - cosine)
 
 
+def _matrix_form(components: Distribution):
+    """The matrix-product log-density of these components, or None for a family without one."""
+    if isinstance(components, Independent) and isinstance(components.base_dist, Normal):
+        return _gaussian_component_log_probs
+    if isinstance(components, VonMisesFisher):
+        return _vmf_component_log_probs
+    return None
+
+
 class UniformMixture(MixtureSameFamily):
     """(1/K) sum_k component_k, components given as one distribution of batch shape [K].
 
@@ -47,17 +56,14 @@ class UniformMixture(MixtureSameFamily):
     def component_log_probs(self, value: torch.Tensor) -> torch.Tensor:
         """log p(z | k) of every component for z [n, dim] -> [n, K], in float64."""
         components = self.component_distribution
-        if isinstance(components, Independent) and isinstance(components.base_dist, Normal):
-            return _gaussian_component_log_probs(components, value.double())
-        if isinstance(components, VonMisesFisher):
-            return _vmf_component_log_probs(components, value.double())
-        return components.log_prob(value.unsqueeze(-2)).double()
+        per_component = _matrix_form(components)
+        if per_component is None:
+            return components.log_prob(value.unsqueeze(-2)).double()
+        return per_component(components, value.double())
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         components = self.component_distribution
-        if len(components.batch_shape) != 1 or not (
-                isinstance(components, VonMisesFisher)
-                or (isinstance(components, Independent) and isinstance(components.base_dist, Normal))):
+        if len(components.batch_shape) != 1 or _matrix_form(components) is None:
             return super().log_prob(value)
         log_probs = self.component_log_probs(value.reshape(-1, value.shape[-1]))
         mixture = torch.logsumexp(log_probs, dim=-1) - math.log(log_probs.shape[-1])

@@ -35,9 +35,14 @@ def parse_row_reference(reference: str) -> tuple[str, dict[str, str]]:
     return table.removesuffix(".csv"), keys
 
 
+def row_matches(row: dict[str, str], keys: dict[str, str]) -> bool:
+    """Whether a published row has every cell a row reference names."""
+    return all(row.get(k) == v for k, v in keys.items())
+
+
 def paper_row(reference: str) -> dict[str, str] | None:
     table, keys = parse_row_reference(reference)
-    matches = [row for row in read_table(table) if all(row.get(k) == v for k, v in keys.items())]
+    matches = [row for row in read_table(table) if row_matches(row, keys)]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -54,9 +59,13 @@ PAPER_COLUMNS = {
 _STAGE_OF_SPLIT = {"dev": "val", "valid": "val", "test": "test"}
 
 
+def split_stage(paper: dict[str, str]) -> str:
+    """The prefix of our metrics a published row compares with: rows without a split column are test numbers."""
+    return _STAGE_OF_SPLIT.get(paper.get("split") or "test", "test")
+
+
 def _same_split(paper: dict[str, str], stage: str) -> bool:
-    """Rows without a split column are test numbers; ours on another split are not compared."""
-    return _STAGE_OF_SPLIT.get(paper.get("split") or "test", "test") == stage
+    return split_stage(paper) == stage
 
 
 def _number(value: float) -> str:

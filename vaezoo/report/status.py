@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from vaezoo.paper_tables import read_table
-from vaezoo.report.compare import PAPER_COLUMNS, _number, parse_row_reference
+from vaezoo.report.compare import PAPER_COLUMNS, _mean_std, _number, parse_row_reference, row_matches, split_stage
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,7 @@ class NotRun:
     column: str | None = None
 
     def covers(self, table: str, row: Mapping[str, str], column: str) -> bool:
-        return (table == self.table and self.column in (None, column)
-                and all(row.get(k) == v for k, v in self.keys.items()))
+        return table == self.table and self.column in (None, column) and row_matches(row, self.keys)
 
 
 def not_run(reference: str, why: str, column: str | None = None) -> NotRun:
@@ -72,7 +71,7 @@ def _our_metric(table: str, column: str) -> str:
 def _quotes(run: Mapping, table: str, row: Mapping[str, str]) -> bool:
     for reference in run.get("paper_rows") or []:
         name, keys = parse_row_reference(reference)
-        if name == table and all(row.get(k) == v for k, v in keys.items()):
+        if name == table and row_matches(row, keys):
             return True
     return False
 
@@ -108,7 +107,7 @@ def status_lines(table: str, columns: Sequence[str], runs: Iterable[Mapping], re
             spread = _number_or_none(row.get(f"{column}_std"))
             published = _number(paper) + (f" +- {_number(spread)}" if spread is not None else "")
             metric = _our_metric(table, column)
-            stage = {"dev": "val", "valid": "val"}.get(row.get("split") or "test", "test")
+            stage = split_stage(row)
             measured = [run for run in quoting if f"{stage}/{metric}" in run["metrics"]]
             if not measured:
                 reason = next((r.why for r in reasons if r.covers(table, row, column)), "no committed record yet")
@@ -116,11 +115,10 @@ def status_lines(table: str, columns: Sequence[str], runs: Iterable[Mapping], re
                 continue
             ours = [float(run["metrics"][f"{stage}/{metric}"]) for run in measured]
             mean = statistics.mean(ours)
-            shown = _number(mean) + (f" +- {_number(statistics.stdev(ours))}" if len(ours) > 1 else "")
             scale = "/".join(sorted({str(run.get("scale", "?")) for run in measured}))
             status = verdict(ours, paper, spread, TOLERANCES.get(column))
-            lines.append(f"| {label} | {column} | {shown} | {published} | {_number(mean - paper)} | {scale} | "
-                         f"{len(ours)} | {status} |")
+            lines.append(f"| {label} | {column} | {_mean_std(ours)} | {published} | {_number(mean - paper)} | "
+                         f"{scale} | {len(ours)} | {status} |")
     return lines
 
 
