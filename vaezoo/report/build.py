@@ -48,20 +48,13 @@ def _manifest(root: Path) -> dict:
     return yaml.safe_load(manifest_path.read_text()) or {}
 
 
-def curve_figures(root: Path) -> dict[Path, list[dict]]:
-    """Each table's curve figure and the runs it draws."""
-    figures = {}
-    for entry in _manifest(root).get("tables", []):
-        folders = _folders(root, entry.get("curves", entry["runs"]), f"tables: {entry['out']}: curves")
-        figures[(root / entry["out"]).with_name(Path(entry["out"]).stem + "_curves.png")] = load_runs(folders)
-    return figures
-
-
-def render(root: Path) -> dict[Path, str]:
-    """Every generated text file under ``root`` and its text."""
+def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
+    """Every generated text file under ``root`` with its text, and each curve figure with the
+    runs it draws."""
     manifest_path = root / MANIFEST
     manifest = _manifest(root)
     files: dict[Path, str] = {}
+    figures: dict[Path, list[dict]] = {}
     quoted: dict[str, dict] = {}
     for entry in manifest.get("tables", []):
         folders = _folders(root, entry["runs"], f"tables: {entry['out']}")
@@ -70,11 +63,14 @@ def render(root: Path) -> dict[Path, str]:
             raise ManifestError(f"{manifest_path}: tables: {entry['out']}: its folders hold no results.json")
         files[root / entry["out"]] = markdown(runs, entry.get("metrics"))
         quoted.update((run["path"], run) for run in runs)
+        figure = (root / entry["out"]).with_name(Path(entry["out"]).stem + "_curves.png")
+        figures[figure] = (load_runs(_folders(root, entry["curves"], f"tables: {entry['out']}: curves"))
+                           if "curves" in entry else runs)
     status = manifest.get("status", {})
     reasons: list[NotRun] = [not_run(item["rows"], item["why"], item.get("column"))
                              for item in status.get("not_run", [])]
     files[root / STATUS_PAGE] = status_page(status.get("tables", {}), quoted.values(), reasons)
-    return files
+    return files, figures
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -83,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is out of date")
     args = parser.parse_args(argv)
     try:
-        files = render(args.root)
+        files, figures = render(args.root)
     except ManifestError as error:
         sys.exit(f"vaezoo.report.build: {error}")
     stale = [path for path, text in files.items() if not path.is_file() or path.read_text() != text]
@@ -94,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     for path in stale:
         path.write_text(text := files[path])
         print(f"wrote {path} ({len(text.splitlines())} lines)")
-    for path, runs in curve_figures(args.root).items():
+    for path, runs in figures.items():
         if draw_curves(runs, path):
             print(f"drew {path} ({len(runs)} runs)")
 
