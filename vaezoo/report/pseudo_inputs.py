@@ -76,14 +76,13 @@ def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0
     codes = model.posterior(train).sample()
     responsibility = mixture.component_log_probs(codes).softmax(dim=-1).mean(dim=0)
     used = responsibility > 0.1 / prior.num_pseudo_inputs
-    samples = model.mean_image(mixture.sample((len(validation),)))
-    reconstructions = model.mean_image(model.posterior(validation).mean)
+    sample_diversity = mean_pairwise_distance(model.mean_image(mixture.sample((len(validation),))))
+    reconstruction_diversity = mean_pairwise_distance(model.mean_image(model.posterior(validation).mean))
     return {"run": str(run), "pseudo_inputs": prior.num_pseudo_inputs,
             "moved_fraction": float(moved.double().mean()), "data_like_fraction": float(data_like.double().mean()),
             "used_fraction": float(used.double().mean()),
-            "sample_diversity": mean_pairwise_distance(samples),
-            "reconstruction_diversity": mean_pairwise_distance(reconstructions),
-            "diversity_ratio": mean_pairwise_distance(samples) / mean_pairwise_distance(reconstructions),
+            "sample_diversity": sample_diversity, "reconstruction_diversity": reconstruction_diversity,
+            "diversity_ratio": sample_diversity / reconstruction_diversity,
             "settings": {"examples": examples, "moved_factor": moved_factor, "near_factor": near_factor}}
 
 
