@@ -50,3 +50,13 @@ def test_a_metric_named_otherwise_is_compared_with_the_papers_column():
            "scale": "proxy", "metrics": {"test/bleu4": 50.0, "test/sample_ppl": 100.0}}
     text = markdown([run])
     assert "50.00 | 86.35" in text and "100.00 | 146.2" in text
+
+
+def test_a_measure_file_beside_a_record_joins_its_metrics_under_its_name(tmp_path):
+    write_run(tmp_path / "a", 0, -110.0, -113.0)
+    (tmp_path / "a" / "pseudo_inputs.json").write_text(json.dumps(
+        {"moved_fraction": 0.25, "pseudo_inputs": 64, "settings": {"examples": 500}, "flag": True}))
+    assert "pseudo_inputs/moved_fraction" not in load_runs([tmp_path])[0]["metrics"]
+    metrics = load_runs([tmp_path], measures=["pseudo_inputs"])[0]["metrics"]
+    assert metrics["pseudo_inputs/moved_fraction"] == 0.25 and metrics["pseudo_inputs/pseudo_inputs"] == 64
+    assert "pseudo_inputs/settings" not in metrics and "pseudo_inputs/flag" not in metrics

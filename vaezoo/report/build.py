@@ -4,7 +4,8 @@
     python -m vaezoo.report.build experiments --check    # exit 1 if a file would change
 
 ``experiments/report.yaml`` says what to build: each table's file, the run folders it quotes
-(globs relative to ``experiments/``), the metrics it shows and, where they are not the same
+(globs relative to ``experiments/``), the metrics it shows, the measure files beside the runs'
+records whose numbers it may show too (``measures``, e.g. ``[pseudo_inputs]``) and, where they are not the same
 folders, the runs whose training curves it draws (``curves``); the published tables of the status
 page with their metric columns; and the rows not run, with the reason. Beside each table goes
 ``<table>_curves.png`` (validation KL and NLL per epoch); ``--check`` compares the text files only,
@@ -58,7 +59,7 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
     quoted: dict[str, dict] = {}
     for entry in manifest.get("tables", []):
         folders = _folders(root, entry["runs"], f"tables: {entry['out']}")
-        runs = load_runs(folders)
+        runs = load_runs(folders, entry.get("measures", []))
         if not runs:
             raise ManifestError(f"{manifest_path}: tables: {entry['out']}: its folders hold no results.json")
         files[root / entry["out"]] = markdown(runs, entry.get("metrics"))

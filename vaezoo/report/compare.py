@@ -18,12 +18,20 @@ from pathlib import Path
 from vaezoo.paper_tables import read_table
 
 
-def load_runs(folders: list[Path]) -> list[dict]:
+def load_runs(folders: list[Path], measures: list[str] = ()) -> list[dict]:
+    """Every results.json below ``folders``; the numbers of each measure file ``<name>.json`` beside
+    one (written by an analysis tool, e.g. ``pseudo_inputs``) join its metrics as ``<name>/<key>``."""
     runs = []
     for folder in folders:
         for path in sorted(Path(folder).rglob("results.json")):
             record = json.loads(path.read_text())
             record["path"] = str(path.parent)
+            for name in measures:
+                measure_path = path.with_name(f"{name}.json")
+                if measure_path.is_file():
+                    values = json.loads(measure_path.read_text())
+                    record["metrics"].update({f"{name}/{key}": value for key, value in values.items()
+                                              if isinstance(value, (int, float)) and not isinstance(value, bool)})
             runs.append(record)
     return runs
 

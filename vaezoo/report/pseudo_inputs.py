@@ -78,7 +78,7 @@ def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0
     used = responsibility > 0.1 / prior.num_pseudo_inputs
     sample_diversity = mean_pairwise_distance(model.mean_image(mixture.sample((len(validation),))))
     reconstruction_diversity = mean_pairwise_distance(model.mean_image(model.posterior(validation).mean))
-    return {"run": str(run), "pseudo_inputs": prior.num_pseudo_inputs,
+    return {"pseudo_inputs": prior.num_pseudo_inputs,
             "moved_fraction": float(moved.double().mean()), "data_like_fraction": float(data_like.double().mean()),
             "used_fraction": float(used.double().mean()),
             "sample_diversity": sample_diversity, "reconstruction_diversity": reconstruction_diversity,

@@ -1,0 +1,41 @@
+import json
+
+import pytest
+
+from vaezoo.report.collect import CollectError, collect, main
+
+
+def finished_run(folder):
+    (folder / "checkpoints").mkdir(parents=True)
+    (folder / "checkpoints" / "best.ckpt").write_bytes(b"weights")
+    (folder / "config.yaml").write_text("seed: 0\n")
+    (folder / "metrics.csv").write_text("epoch,val/elbo\n0,-100\n")
+    (folder / "results.json").write_text(json.dumps(
+        {"seed": 0, "checkpoint": str(folder / "checkpoints" / "best.ckpt"), "metrics": {"test/nll": 90.0}}))
+    (folder / "pseudo_inputs.json").write_text(json.dumps({"moved_fraction": 1.0}))
+    return folder
+
+
+def test_collect_copies_the_small_files_with_paths_relative_to_the_run(tmp_path):
+    run = finished_run(tmp_path / "outside" / "run")
+    record = tmp_path / "experiments" / "runs" / "name"
+    collect(run, record)
+    assert sorted(p.name for p in record.iterdir()) == ["config.yaml", "metrics.csv", "pseudo_inputs.json",
+                                                        "results.json"]
+    results = json.loads((record / "results.json").read_text())
+    assert results["checkpoint"] == "checkpoints/best.ckpt" and results["metrics"] == {"test/nll": 90.0}
+    assert (record / "metrics.csv").read_text() == (run / "metrics.csv").read_text()
+
+
+def test_collect_never_overwrites_a_record_and_refuses_an_unfinished_run(tmp_path, capsys):
+    run = finished_run(tmp_path / "run")
+    record = tmp_path / "record"
+    record.mkdir()
+    (record / "results.json").write_text("kept")
+    with pytest.raises(SystemExit, match="exists; remove it first"):
+        main([str(run), str(record)])
+    assert (record / "results.json").read_text() == "kept"
+    (run / "results.json").unlink()
+    with pytest.raises(CollectError, match="lacks results.json"):
+        collect(run, tmp_path / "other")
+    assert not (tmp_path / "other").exists()

@@ -1,0 +1,73 @@
+"""Copy a finished run's small files into ``experiments/`` so a table can quote it.
+
+    python -m vaezoo.report.collect RUN_DIR experiments/<paper>/runs/<name>
+
+Copies config.yaml, results.json, metrics.csv and the measures other tools wrote beside them
+(``*.json``, e.g. ``pseudo_inputs.json``); never checkpoints. Paths into the run folder (the
+checkpoint of results.json) become relative to it, so a record names no folder outside the
+repository. An existing record is never overwritten: remove it first to replace it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+RECORD_FILES = ("config.yaml", "results.json", "metrics.csv")
+
+
+class CollectError(ValueError):
+    """The run folder is not a finished run, or the record is already there."""
+
+
+def relative_to_run(value: str | None, run: Path) -> str | None:
+    """A path inside ``run`` relative to it; anything else as it was."""
+    if not value:
+        return value
+    try:
+        return str(Path(value).resolve().relative_to(run.resolve()))
+    except ValueError:
+        return value
+
+
+def collect(run: Path, record: Path) -> list[Path]:
+    """Copy ``run``'s record files into ``record`` (created); the files written."""
+    missing = [name for name in RECORD_FILES if not (run / name).is_file()]
+    if missing:
+        raise CollectError(f"{run} lacks {', '.join(missing)}: collect a run that finished (results.json is "
+                           "written after its test)")
+    if record.exists():
+        raise CollectError(f"{record} exists; remove it first to replace that record")
+    measures = sorted(p.name for p in run.glob("*.json") if p.name != "results.json")
+    record.mkdir(parents=True)
+    written = []
+    for name in (*RECORD_FILES, *measures):
+        target = record / name
+        if name == "results.json":
+            results = json.loads((run / name).read_text())
+            results["checkpoint"] = relative_to_run(results.get("checkpoint"), run)
+            target.write_text(json.dumps(results, indent=2) + "\n")
+        else:
+            shutil.copyfile(run / name, target)
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("run", type=Path, help="the run's output folder")
+    parser.add_argument("record", type=Path, help="where its record goes, e.g. experiments/vampprior/runs/<name>")
+    args = parser.parse_args(argv)
+    try:
+        written = collect(args.run, args.record)
+    except CollectError as error:
+        sys.exit(f"vaezoo.report.collect: {error}")
+    for path in written:
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
