@@ -38,10 +38,19 @@ def test_each_published_cell_gets_its_verdict():
 def test_perplexity_tolerance_is_relative_and_a_column_can_be_marked_not_run():
     assert PERPLEXITY.admits(101.9, 100.0) and not PERPLEXITY.admits(102.1, 100.0)
     lines = status_lines("xu2018_table4", ["ppl_20ng", "ppl_rcv1"],
-                         [record("xu2018_table4.csv:model=v-nvdm,dim=50", 0, ppl_20ng=840.0)],
+                         [record("xu2018_table4.csv:model=v-nvdm,dim=50", 0, ppl_corpus=840.0, ppl=1100.0)],
                          [not_run("xu2018_table4.csv", "no RCV1", column="ppl_rcv1")])
     assert line(lines, "model=v-nvdm, source=xu2018, dim=50", "ppl_20ng").endswith("| within tolerance (2%) |")
     assert line(lines, "model=v-nvdm, source=xu2018, dim=50", "ppl_rcv1").endswith("| not run: no RCV1 |")
+
+
+def test_each_20ng_row_is_compared_in_its_own_perplexity_convention():
+    runs = [record("xu2018_table4.csv:model=v-nvdm,dim=50", 0, ppl_corpus=835.0, ppl=1139.0),
+            record("xu2018_table4.csv:model=g-nvdm,dim=50", 0, ppl_corpus=750.0, ppl=816.0)]
+    lines = status_lines("xu2018_table4", ["ppl_20ng", "ppl_rcv1"], runs, [])
+    vmf, gaussian = "model=v-nvdm, source=xu2018, dim=50", "model=g-nvdm, source=miao2016, dim=50"
+    assert "| 835.00 | 830.00 | 5.00 |" in line(lines, vmf, "ppl_20ng")          # corpus-level
+    assert "| 816.00 | 836.00 | -20.00 |" in line(lines, gaussian, "ppl_20ng")    # per document
 
 
 def test_a_renamed_metric_is_found_under_the_papers_column():

@@ -13,6 +13,7 @@ import argparse
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 from vaezoo.paper_tables import read_table
@@ -61,6 +62,23 @@ PAPER_COLUMNS = {
     "bahuleyan2019_table2": {"response_entropy": "entropy", "distinct1": "dist1", "distinct2": "dist2"},
     "qian_table2": {"sample_ppl": "fppl", "reverse_ppl": "rppl"},
 }
+# Where the name depends on the row: row reference -> {our name: the paper's column}. Xu & Durrett's
+# 20NG perplexities are corpus-level (their code's, experiments/xu2018/README.md), the Gaussian
+# NVDM rows they quote are Miao et al.'s per-document ones.
+ROW_PAPER_COLUMNS = {
+    "xu2018_table4.csv:source=xu2018": {"ppl_corpus": "ppl_20ng"},
+    "xu2018_table4.csv:source=miao2016": {"ppl": "ppl_20ng"},
+}
+
+
+def paper_columns(table: str, row: Mapping[str, str]) -> dict[str, str]:
+    """Our metric name -> the published column it is compared with, for one row of ``table``."""
+    columns = dict(PAPER_COLUMNS.get(table, {}))
+    for reference, renamed in ROW_PAPER_COLUMNS.items():
+        name, keys = parse_row_reference(reference)
+        if name == table and row_matches(row, keys):
+            columns.update(renamed)
+    return columns
 
 
 # The split a published row was measured on (its "split" column) -> the prefix of our metric.
@@ -114,7 +132,7 @@ def markdown(runs: list[dict], only: list[str] | None = None) -> str:
                 ours = [r["metrics"][metric] for r in rs if metric in r["metrics"]]
                 stage, _, column = metric.rpartition("/")
                 table = parse_row_reference(reference)[0] if reference else ""
-                column = PAPER_COLUMNS.get(table, {}).get(column, column)
+                column = paper_columns(table, paper or {}).get(column, column)
                 published = ""
                 if paper is not None and paper.get(column) and _same_split(paper, stage):
                     spread = paper.get(f"{column}_std")

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from vaezoo.paper_tables import read_table
-from vaezoo.report.compare import PAPER_COLUMNS, _mean_std, _number, parse_row_reference, row_matches, split_stage
+from vaezoo.report.compare import _mean_std, _number, paper_columns, parse_row_reference, row_matches, split_stage
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ def not_run(reference: str, why: str, column: str | None = None) -> NotRun:
     return NotRun(table, keys, why, column)
 
 
-def _our_metric(table: str, column: str) -> str:
-    """Our metric name of a published column (the inverse of compare.PAPER_COLUMNS)."""
-    renamed = {paper: ours for ours, paper in PAPER_COLUMNS.get(table, {}).items()}
+def _our_metric(table: str, row: Mapping[str, str], column: str) -> str:
+    """Our metric name of a published cell (the inverse of compare.paper_columns)."""
+    renamed = {paper: ours for ours, paper in paper_columns(table, row).items()}
     return renamed.get(column, column)
 
 
@@ -106,7 +106,7 @@ def status_lines(table: str, columns: Sequence[str], runs: Iterable[Mapping], re
                 continue
             spread = _number_or_none(row.get(f"{column}_std"))
             published = _number(paper) + (f" +- {_number(spread)}" if spread is not None else "")
-            metric = _our_metric(table, column)
+            metric = _our_metric(table, row, column)
             stage = split_stage(row)
             measured = [run for run in quoting if f"{stage}/{metric}" in run["metrics"]]
             if not measured:
