@@ -2,10 +2,12 @@
 
     python -m vaezoo.report.collect RUN_DIR experiments/<paper>/runs/<name>
 
-Copies config.yaml, results.json, metrics.csv and the measures other tools wrote beside them
-(``*.json``, e.g. ``pseudo_inputs.json``); never checkpoints. Paths into the run folder (the
-checkpoint of results.json) become relative to it, so a record names no folder outside the
-repository. An existing record is never overwritten: remove it first to replace it.
+Copies config.yaml, results.json, metrics.csv, the measures other tools wrote beside them
+(``*.json``, e.g. ``pseudo_inputs.json``) and the command line's overrides (Hydra's
+``.hydra/overrides.yaml``, less its own ``hydra.*`` settings such as the output folder) as
+overrides.yaml; never checkpoints. Paths into the run folder (the checkpoint of results.json)
+become relative to it, so a record names no folder outside the repository. An existing record
+is never overwritten: remove it first to replace it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import shutil
 import sys
 from pathlib import Path
+
+import yaml
 
 RECORD_FILES = ("config.yaml", "results.json", "metrics.csv")
 
@@ -53,6 +57,11 @@ def collect(run: Path, record: Path) -> list[Path]:
         else:
             shutil.copyfile(run / name, target)
         written.append(target)
+    overrides = run / ".hydra" / "overrides.yaml"
+    if overrides.is_file():
+        kept = [item for item in yaml.safe_load(overrides.read_text()) or [] if not item.startswith("hydra.")]
+        (record / "overrides.yaml").write_text(yaml.safe_dump(kept, default_flow_style=False))
+        written.append(record / "overrides.yaml")
     return written
 
 
