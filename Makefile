@@ -1,7 +1,7 @@
 # Set-up is part of every target: `make run` and `make test` work on a fresh clone.
 # torch is installed first and pinned; the index configured for pip decides which build comes
 # (a CPU wheel here). Elsewhere choose one, e.g. `make TORCH_INDEX=https://download.pytorch.org/whl/cpu`,
-# or `make TORCH_SPEC="torch>=2.2"` on a GPU machine; pyproject.toml keeps a range.
+# or `make TORCH_SPEC="torch>=2.6"` on a GPU machine; pyproject.toml keeps a range.
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import lightning.pytorch as pl
-import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
 from vaezoo.results import override_keys, run_scale, worst_scale
+from vaezoo.safe_checkpoint import check_fits, read_checkpoint
 from vaezoo.tasks.train import build_model, data_sizes
 
 
@@ -44,11 +44,12 @@ def source_run(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> 
 
 def load_trained(checkpoint: Path, source: DictConfig) -> tuple[pl.LightningModule, pl.LightningDataModule, dict]:
     """The trained model of a run (in eval mode), its DataModule set up with the vocabulary the
-    model was trained with, and the checkpoint (loaded with weights_only=True)."""
+    model was trained with, and the checkpoint (read as weights only, refused if another model wrote it)."""
     datamodule = instantiate(source.data)
     datamodule.prepare_data()
     model = build_model(source, data_sizes(datamodule))
-    state = torch.load(checkpoint, weights_only=True, map_location="cpu")
+    state = read_checkpoint(checkpoint)
+    check_fits(state, model, checkpoint)
     model.load_state_dict(state["state_dict"])
     if type(datamodule).__name__ in state:  # e.g. the vocabulary the model was trained with
         datamodule.load_state_dict(state[type(datamodule).__name__])

@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 
 from vaezoo.outputs import keep_earlier_metrics
 from vaezoo.results import RunRecorder, run_scale
+from vaezoo.safe_checkpoint import check_fits, read_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +113,11 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
     model = build_model(cfg, data_sizes(datamodule))
+    if cfg.ckpt_path is not None:  # refused here, before any file of the run it resumes is touched
+        check_fits(read_checkpoint(cfg.ckpt_path), model, cfg.ckpt_path)
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir, datamodule, model)
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
         stopped_by = stop_reason(trainer)
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
         # The selected model's validation numbers too: some tables report the dev split (Xu & Durrett, Table 1).
