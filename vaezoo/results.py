@@ -23,7 +23,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # seed draws the run (seeds are part of every protocol), what the run is called, where it runs.
 NOT_PROTOCOL = ("experiment", "seed", "name", "scale", "smoke", "data_root", "ckpt_path", "logger",
                 "callbacks.progress", "callbacks.image_grids", "data.root", "data.download", "data.num_workers",
-                "data.eval_batch_size", "eval.is_chunk", "trainer.accelerator", "trainer.enable_progress_bar")
+                "data.eval_batch_size", "eval.is_chunk", "trainer.accelerator", "trainer.enable_progress_bar",
+                "flush_denormal")
 SCALES = ("full", "reduced", "proxy", "smoke")   # from the published protocol to a run that only checks
 
 

@@ -89,7 +89,7 @@ def test_a_run_with_a_critic_resumes_with_both_optimisers(tmp_path):
 
 
 @pytest.mark.parametrize("overrides,scale", [
-    (["data_root=/x", "eval.is_chunk=10", "callbacks.progress=null", "seed=3"], "full"),
+    (["data_root=/x", "eval.is_chunk=10", "callbacks.progress=null", "seed=3", "flush_denormal=false"], "full"),
     (["trainer=ddp"], "reduced"),
     (["trainer.max_epochs=3"], "reduced"),
     (["optimizer.main.optimizer.lr=0.01"], "reduced"),
@@ -232,3 +232,13 @@ def test_wasserstein_objectives_train_from_config(run_inprocess, overrides):
     assert ("train/scale_kl" in columns) is ("objective=wae_s" in overrides)
     m = record["metrics"]
     assert m["test/elbo"] == pytest.approx(m["test/re"], rel=1e-6)   # no KL term: the bound is the reconstruction
+
+
+@pytest.mark.parametrize("flush", [True, False])
+def test_flush_denormal_decides_whether_subnormal_floats_survive_arithmetic(run_inprocess, flush):
+    try:
+        run_inprocess([f"flush_denormal={str(flush).lower()}"])
+        tiny = torch.tensor([1e-39], dtype=torch.float32) * 1.0   # subnormal in float32
+        assert (tiny == 0).item() is flush
+    finally:
+        torch.set_flush_denormal(False)
