@@ -185,6 +185,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
         if not self.automatic_optimization:
             result.stats |= critic_stats | self._manual_step(result.loss, passes, batch, batch_idx)
         self._accumulate_epoch_stats(result.stats, self.batch_size(batch))
+        self.last_step_stats = result.stats   # named by NonFiniteGuard if this step's loss or gradient is not finite
         return result.loss if self.automatic_optimization else None
 
     def _update_critics(self, passes: Passes, first: bool) -> dict[str, torch.Tensor]:

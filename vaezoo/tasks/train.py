@@ -14,6 +14,7 @@ from lightning.pytorch.callbacks import EarlyStopping, Timer
 from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 from omegaconf import DictConfig
 
+from vaezoo.callbacks.non_finite import NonFiniteError
 from vaezoo.outputs import keep_earlier_metrics
 from vaezoo.results import RunRecorder, run_scale
 from vaezoo.safe_checkpoint import check_fits, read_checkpoint
@@ -121,7 +122,14 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         check_fits(read_checkpoint(cfg.ckpt_path), model, cfg.ckpt_path)
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir, datamodule, model)
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
+        try:
+            trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
+        except NonFiniteError as error:
+            if trainer.is_global_zero:
+                recorder.write(run_scale(cfg, list(overrides), datamodule.is_proxy, False), {}, {},
+                               epochs=trainer.current_epoch, stopped_by="non_finite", checkpoint=error.checkpoint,
+                               failure=str(error))
+            raise
         stopped_by = stop_reason(trainer)
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
         # The selected model's validation numbers too: some tables report the dev split (Xu & Durrett, Table 1).
