@@ -23,10 +23,11 @@ register_resolvers()
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def _app(cfg: DictConfig) -> float | None:
-    from vaezoo.tasks import run_task
+    from vaezoo.tasks import check_early, run_task
 
     hydra_cfg = HydraConfig.get()
     try:
+        check_early(cfg)
         record = run_task(cfg, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
     except VaezooError as err:
         log.error("%s", err)

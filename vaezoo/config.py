@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 
-from hydra.utils import get_class
 from omegaconf import OmegaConf
+
+from vaezoo.traits import OUTPUTS_PER_PIXEL, trait
 
 
 def ambient_dim(manifold_dim: int, latent_target: str) -> int:
     """Length of z for a latent whose manifold has dimension ``manifold_dim`` (S^d lives in R^{d+1})."""
-    return int(manifold_dim) + get_class(latent_target).manifold_codim
+    return int(manifold_dim) + trait(latent_target, "manifold_codim")
 
 
 def latent_support(latent_target: str) -> str:
-    return get_class(latent_target).support
+    return trait(latent_target, "support")
 
 
 def class_name(target: str) -> str:
@@ -26,8 +27,6 @@ def class_name(target: str) -> str:
 
 def image_outputs(likelihood: str, pixels: int) -> int:
     """Decoder outputs of an image model: one per pixel (Bernoulli) or two (discretised logistic)."""
-    from vaezoo.models.image_vae import OUTPUTS_PER_PIXEL
-
     if likelihood not in OUTPUTS_PER_PIXEL:
         raise KeyError(f"model.likelihood={likelihood!r} is not one of {sorted(OUTPUTS_PER_PIXEL)}")
     return OUTPUTS_PER_PIXEL[likelihood] * int(pixels)

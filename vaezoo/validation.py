@@ -1,4 +1,8 @@
-"""Checks of a composed config before any data is read or any model is trained."""
+"""Checks of a composed config before any data is read or any model is trained.
+
+``precheck`` runs before torch and Lightning are imported (they take seconds) and reports a bad
+value, size or latent/prior pair at once; ``validate`` then checks everything, building the
+groups that need no data."""
 
 from __future__ import annotations
 
@@ -6,14 +10,13 @@ import inspect
 import logging
 from collections.abc import Iterator
 
-import torch
 from hydra.errors import InstantiationException
 from hydra.utils import get_class, get_method, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
-from vaezoo.priors.base import MATCHES_POSTERIOR
 from vaezoo.results import SCALES
+from vaezoo.traits import MATCHES_POSTERIOR, class_name, trait
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +66,23 @@ def _check_sizes(cfg: DictConfig) -> None:
 
 
 def _check_latent_prior(cfg: DictConfig) -> None:
-    latent_cls = get_class(cfg.latent._target_)
-    prior_cls = get_class(cfg.prior._target_)
-    if prior_cls.support not in (latent_cls.support, MATCHES_POSTERIOR):
+    latent, prior = cfg.latent._target_, cfg.prior._target_
+    latent_support, prior_support = trait(latent, "support"), trait(prior, "support")
+    if prior_support not in (latent_support, MATCHES_POSTERIOR):
         raise ConfigError(
-            f"latent {latent_cls.__name__} lives in {latent_cls.support} space but prior "
-            f"{prior_cls.__name__} in {prior_cls.support} space: their supports differ, so the KL is "
-            f"undefined. Pick a prior on the {latent_cls.support} (e.g. "
-            f"{'prior=normal' if latent_cls.support == 'euclidean' else 'prior=sphere_uniform'}).")
-    if cfg.kappa is not None and not latent_cls.takes_fixed_kappa:
-        raise ConfigError(f"kappa={cfg.kappa} is set but latent {latent_cls.__name__} does not take a "
+            f"latent {class_name(latent)} lives in {latent_support} space but prior "
+            f"{class_name(prior)} in {prior_support} space: their supports differ, so the KL is "
+            f"undefined. Pick a prior on the {latent_support} (e.g. "
+            f"{'prior=normal' if latent_support == 'euclidean' else 'prior=sphere_uniform'}).")
+    fixed_kappa = trait(latent, "takes_fixed_kappa")
+    if cfg.kappa is not None and not fixed_kappa:
+        raise ConfigError(f"kappa={cfg.kappa} is set but latent {class_name(latent)} does not take a "
                           f"fixed concentration; use latent=vmf_fixed or drop kappa")
-    if latent_cls.takes_fixed_kappa and (cfg.kappa is None or cfg.kappa <= 0):
-        raise ConfigError(f"latent {latent_cls.__name__} needs a positive fixed concentration: set kappa=<number>, "
-                          f"got kappa={cfg.kappa}")
-    if latent_cls.support == "sphere" and cfg.latent.dim < 2:
+    if fixed_kappa and (cfg.kappa is None or isinstance(cfg.kappa, bool) or not isinstance(cfg.kappa, int | float)
+                        or cfg.kappa <= 0):
+        raise ConfigError(f"latent {class_name(latent)} needs a positive fixed concentration: set kappa=<number>, "
+                          f"got kappa={cfg.kappa!r}")
+    if latent_support == "sphere" and cfg.latent.dim < 2:
         raise ConfigError(f"latent.dim={cfg.latent.dim}: a sphere latent needs the ambient dimension m >= 2")
 
 
@@ -94,6 +99,29 @@ def _check_prior_fits_model(cfg: DictConfig) -> None:
                           "does not: pick a prior that reads no inputs (normal, sphere_uniform, mog, vmf_mixture)")
 
 
+def _check_values(cfg: DictConfig) -> None:
+    """The checks of a resolved config that import nothing heavy."""
+    if cfg.scale not in SCALES:
+        raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
+    _check_sizes(cfg)
+    if "latent" in cfg and "prior" in cfg:
+        _check_latent_prior(cfg)
+    if cfg.get("trainer", {}).get("gradient_clip_val") is not None:
+        raise ConfigError(f"trainer.gradient_clip_val={cfg.trainer.gradient_clip_val}: clipping is part of the "
+                          "optimiser's protocol; set optimizer.main.gradient_clip_norm instead")
+
+
+def precheck(cfg: DictConfig) -> None:
+    """``_check_values`` on a resolved copy, before torch is imported. A config that does not
+    resolve is left to ``validate``, whose earlier checks explain some such failures better."""
+    resolved = cfg.copy()
+    try:
+        OmegaConf.resolve(resolved)
+    except Exception:  # noqa: BLE001 -- validate() reports it
+        return
+    _check_values(resolved)
+
+
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError naming the key, the value and what is accepted."""
     _check_prior_fits_model(cfg)
@@ -101,14 +129,8 @@ def validate(cfg: DictConfig) -> None:
         OmegaConf.resolve(cfg)
     except Exception as err:  # interpolation errors carry the key in their message
         raise ConfigError(f"config could not be resolved: {err}") from None
-    if cfg.scale not in SCALES:
-        raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
-    _check_sizes(cfg)
-    _check_latent_prior(cfg)
+    _check_values(cfg)
     _check_objective_fits_model(cfg)
-    if cfg.get("trainer", {}).get("gradient_clip_val") is not None:
-        raise ConfigError(f"trainer.gradient_clip_val={cfg.trainer.gradient_clip_val}: clipping is part of the "
-                          "optimiser's protocol; set optimizer.main.gradient_clip_norm instead")
     _check_by_construction(cfg)
     _warn_unfinished_warmup(cfg)
 
@@ -158,6 +180,8 @@ def _check_objective_fits_model(cfg: DictConfig) -> None:
 def _check_optimizers(optimizations: dict) -> None:
     """Optimisers and schedulers are partials: build each on a stand-in parameter, so that a bad
     argument fails here rather than after the data is read."""
+    import torch
+
     for name, optimization in optimizations.items():
         try:
             optimization.lightning_config([torch.nn.Parameter(torch.zeros(1))])

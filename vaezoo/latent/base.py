@@ -8,8 +8,9 @@ import torch
 from torch import nn
 from torch.distributions import Distribution
 
-EUCLIDEAN = "euclidean"
-SPHERE = "sphere"
+from vaezoo.traits import EUCLIDEAN, SPHERE
+
+__all__ = ["EUCLIDEAN", "SPHERE", "LatentHead"]
 
 
 class LatentHead(nn.Module):

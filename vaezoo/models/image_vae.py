@@ -15,9 +15,8 @@ from vaezoo.models.base import LatentVariableModel
 from vaezoo.models.optimization import Optimizations
 from vaezoo.objectives import Objective
 from vaezoo.priors.base import Prior
+from vaezoo.traits import OUTPUTS_PER_PIXEL
 
-# Decoder outputs per pixel: Bernoulli logits, or a logistic location and log-scale.
-OUTPUTS_PER_PIXEL = {"bernoulli": 1, "discretized_logistic": 2}
 # Range of the logistic log-scale, as the VampPrior code's decoder (hardtanh to [-4.5, 0]).
 LOG_SCALE_RANGE = (-4.5, 0.0)
 

@@ -10,8 +10,9 @@ import torch
 from torch import nn
 from torch.distributions import Distribution
 
-# The support of a prior built from the model's own posterior (the VampPrior): whatever it is.
-MATCHES_POSTERIOR = "posterior"
+from vaezoo.traits import MATCHES_POSTERIOR
+
+__all__ = ["MATCHES_POSTERIOR", "Encode", "Prior"]
 
 Encode = Callable[[torch.Tensor], Distribution]
 

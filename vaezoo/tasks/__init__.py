@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from hydra.utils import instantiate
-from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
-from vaezoo.validation import validate
+from vaezoo.validation import precheck, validate
 
 
 def apply_debug(cfg: DictConfig) -> None:
@@ -29,11 +28,21 @@ def apply_debug(cfg: DictConfig) -> None:
     cfg.merge_with(settings, {"data": data, "task": task})
 
 
+def check_early(cfg: DictConfig) -> None:
+    """The config checks that need neither torch nor data, on a copy with the debug mode merged:
+    a bad value is reported before the seconds that importing torch takes."""
+    early = cfg.copy()
+    apply_debug(early)
+    precheck(early)
+
+
 def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """Run ``cfg.task`` and return its results record (also written to results.json).
 
     Raises ConfigError / DataFileError before any training when the config or the data is bad.
     """
+    from lightning.fabric.utilities.rank_zero import rank_zero_only  # here: importing it imports torch
+
     apply_debug(cfg)
     validate(cfg)
     if rank_zero_only.rank == 0:  # under DDP every rank runs this; one writes
