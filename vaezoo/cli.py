@@ -21,8 +21,14 @@ log = logging.getLogger("vaezoo")
 register_resolvers()
 
 
+# Set once Hydra has composed a config: an exit before it is Hydra rejecting the command line.
+_composed = False
+
+
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def _app(cfg: DictConfig) -> float | None:
+    global _composed
+    _composed = True
     from vaezoo.tasks import check_early, run_task
 
     hydra_cfg = HydraConfig.get()
@@ -67,6 +73,43 @@ def flags_before_overrides(argv: list[str]) -> list[str]:
     return flags + overrides
 
 
+def experiments() -> list[str]:
+    """Every experiment a user can append: experiment/<name>.yaml and experiment/<paper>/<name>.yaml
+    (deeper folders are groups the experiments choose from)."""
+    root = Path(CONFIG_DIR) / "experiment"
+    return sorted(str(path.relative_to(root).with_suffix("")) for path in root.rglob("*.yaml")
+                  if len(path.relative_to(root).parts) <= 2)
+
+
+def unknown_experiment(argv: list[str]) -> str | None:
+    """The error for an ``experiment=`` override (or sweep) naming no experiment. Hydra's own
+    lists only the top folder of the group, not the papers' folders."""
+    root = Path(CONFIG_DIR) / "experiment"
+    for token in argv:
+        key, _, value = token.partition("=")
+        if key.lstrip("+~") != "experiment" or not value:
+            continue
+        for name in value.split(","):
+            if not (root / f"{name}.yaml").is_file():
+                return (f"+experiment={name}: no such experiment; choose one of: {', '.join(experiments())}")
+    return None
+
+
 def main() -> None:
+    """Exit status 2 for every error of the command line or the config (Hydra's own exit with 1)."""
     sys.argv[1:] = flags_before_overrides(sys.argv[1:])
-    _app()
+    message = unknown_experiment(sys.argv[1:])
+    if message:
+        print(f"vaezoo: error: {message}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        _app()
+    except SystemExit as exit_:
+        if exit_.code == 1 and not _composed:
+            sys.exit(2)
+        raise
+    except ValueError as error:  # Hydra's check of its own flags (e.g. both -m and --cfg)
+        if _composed:
+            raise
+        print(f"vaezoo: error: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -83,3 +83,23 @@ def test_a_run_started_outside_the_repository_records_the_code_that_ran(cli, tmp
     record = read_results(tmp_path / "out")
     assert record["git_sha"] == git("rev-parse", "HEAD")
     assert record["git_dirty"] == bool(git("status", "--porcelain", "--untracked-files=no"))
+
+
+@pytest.mark.parametrize("argv,says", [
+    (["+experiment=nonexistent"], "+experiment=nonexistent: no such experiment; choose one of: bahuleyan2019/table1"),
+    (["+experiment=table3,xu2018/nope", "-m"], "+experiment=xu2018/nope: no such experiment"),
+    (["no_such_key=1"], "Could not override 'no_such_key'"),
+    (["+experiment=table3", "-m", "kappa=20,40", "--cfg", "job"], "Only one of --run, --multirun, --cfg"),
+    (["latent.dim=abc"], "vaezoo: error: latent.dim='abc': sizes must be positive integers"),
+])
+def test_every_command_line_or_config_error_exits_2_with_its_message(cli, argv, says):
+    result = cli(*argv)
+    assert result.returncode == 2 and says in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
+def test_the_unknown_experiment_message_lists_the_papers_experiments():
+    from vaezoo.cli import experiments, unknown_experiment
+    assert {"table3", "xu2018/table3", "davidson2018/table1", "qian/table2"} <= set(experiments())
+    assert not any(name.startswith(("xu2018/variant", "qian/row")) for name in experiments())   # groups
+    assert unknown_experiment(["+experiment=qian/table2", "seed=1"]) is None
