@@ -83,6 +83,24 @@ def test_build_writes_tables_and_status_page_then_finds_nothing_to_change(tmp_pa
     assert stop.value.code == 1 and "out of date" in capsys.readouterr().out
 
 
+def test_an_ablation_table_gives_each_run_a_line_and_stays_off_the_status_page(tmp_path):
+    for name, ll in (("init_random", -120.0), ("init_data", -110.0)):
+        run = tmp_path / "p" / "runs" / name
+        run.mkdir(parents=True)
+        (run / "results.json").write_text(json.dumps(record("davidson2018_table1.csv:model=s-vae,d=5", 0, ll=ll)))
+    (tmp_path / "report.yaml").write_text(
+        "tables:\n  - {out: p/t.md, runs: [p/runs/*], metrics: [test/ll], per_run: true, status: false}\n"
+        "status:\n  tables: {davidson2018_table1: [ll]}\n")
+    files, _ = render(tmp_path)
+    table = files[tmp_path / "p" / "t.md"].splitlines()
+    assert table[2].startswith("| run | paper row | seeds |")
+    assert table[4].startswith("| init_data | davidson2018_table1.csv:model=s-vae,d=5 | 0 |")
+    assert "| -110.00 | -108.43 +- 0.09 |" in table[4] and "| -120.00 |" in table[5]
+    status = files[tmp_path / "README.md"]
+    (row,) = [line for line in status.splitlines() if line.startswith("| model=s-vae, d=5,")]
+    assert row.endswith("| 0 | not run: no committed record yet |")
+
+
 def test_the_committed_experiments_are_what_make_report_generates():
     with pytest.raises(SystemExit) as stop:
         main([str(EXPERIMENTS), "--check"])

@@ -3,12 +3,15 @@
     python -m vaezoo.report.build experiments            # write (``make report``)
     python -m vaezoo.report.build experiments --check    # exit 1 if a file would change
 
-``experiments/report.yaml`` says what to build: each table's file, the run folders it quotes
-(globs relative to ``experiments/``), the metrics it shows, the measure files beside the runs'
-records whose numbers it may show too (``measures``, e.g. ``[pseudo_inputs]``) and, where they are not the same
-folders, the runs whose training curves it draws (``curves``); the published tables of the status
-page with their metric columns; and the rows not run, with the reason. Beside each table goes
-``<table>_curves.png`` (validation KL and NLL per epoch); ``--check`` compares the text files only,
+``experiments/report.yaml`` says what to build. Each table entry has its file (``out``), the run
+folders it quotes (``runs``, globs relative to ``experiments/``) and the metrics it shows
+(``metrics``), and optionally: measure files beside the records whose numbers it may show
+(``measures``, e.g. ``[pseudo_inputs]``), a line per run folder (``per_run``: variants of one
+row, an ablation), whether its runs count on the status page (``status``, default true; false
+for ablations and probes) and the runs whose training curves it draws where they are other
+folders (``curves``). Then the published tables of the status page with their metric columns,
+and the rows not run, with the reason. Beside each table goes ``<table>_curves.png``
+(validation KL and NLL per epoch); ``--check`` compares the text files only,
 since PNG bytes depend on the matplotlib version.
 """
 
@@ -62,8 +65,9 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
         runs = load_runs(folders, entry.get("measures", []))
         if not runs:
             raise ManifestError(f"{manifest_path}: tables: {entry['out']}: its folders hold no results.json")
-        files[root / entry["out"]] = markdown(runs, entry.get("metrics"))
-        quoted.update((run["path"], run) for run in runs)
+        files[root / entry["out"]] = markdown(runs, entry.get("metrics"), entry.get("per_run", False))
+        if entry.get("status", True):
+            quoted.update((run["path"], run) for run in runs)
         figure = (root / entry["out"]).with_name(Path(entry["out"]).stem + "_curves.png")
         figures[figure] = (load_runs(_folders(root, entry["curves"], f"tables: {entry['out']}: curves"))
                            if "curves" in entry else runs)

@@ -105,26 +105,28 @@ def _mean_std(values: list[float]) -> str:
     return f"{_number(statistics.mean(values))} +- {_number(statistics.stdev(values))}"
 
 
-def markdown(runs: list[dict], only: list[str] | None = None) -> str:
+def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = False) -> str:
     """One table per experiment: a line per paper row with ours (n seeds) and the paper's value;
-    ``only`` keeps those metrics, in that order."""
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    ``only`` keeps those metrics, in that order. ``per_run`` gives each run folder its own line,
+    named by the folder (variants of one row: an ablation, probes)."""
+    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for run in runs:
+        label = Path(run["path"]).name if per_run else ""
         for reference in run["paper_rows"] or [""]:
-            groups[(run["experiment"], reference)].append(run)
+            groups[(run["experiment"], reference, label)].append(run)
     sections = []
-    for experiment in sorted({e for e, _ in groups}):
-        metrics = sorted({m for (e, _), rs in groups.items() if e == experiment for r in rs for m in r["metrics"]})
+    for experiment in sorted({e for e, _, _ in groups}):
+        metrics = sorted({m for (e, _, _), rs in groups.items() if e == experiment for r in rs for m in r["metrics"]})
         if only:
             metrics = [m for m in only if m in metrics]
-        header = ["paper row", "seeds", "scale", "epochs", "stopped by"]
+        header = ["run"] * per_run + ["paper row", "seeds", "scale", "epochs", "stopped by"]
         header += [f"{m} {who}" for m in metrics for who in ("ours", "paper")]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for (e, reference), rs in sorted(groups.items()):
+        for (e, reference, label), rs in sorted(groups.items()):
             if e != experiment:
                 continue
             paper = paper_row(reference) if reference else None
-            cells = [reference or "-", ", ".join(str(r["seed"]) for r in rs),
+            cells = [label] * per_run + [reference or "-", ", ".join(str(r["seed"]) for r in rs),
                      "/".join(sorted({r["scale"] for r in rs})),
                      "/".join(str(r.get("epochs", "-")) for r in rs),
                      "/".join(sorted({r.get("stopped_by", "-") for r in rs}))]
