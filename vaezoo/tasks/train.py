@@ -15,6 +15,7 @@ from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 from omegaconf import DictConfig
 
 from vaezoo.callbacks.non_finite import NonFiniteError
+from vaezoo.errors import VaezooError
 from vaezoo.outputs import keep_earlier_metrics
 from vaezoo.results import RunRecorder, run_scale
 from vaezoo.safe_checkpoint import check_fits, read_checkpoint
@@ -103,6 +104,18 @@ def resume_directory(ckpt_path: str | None) -> Path | None:
     return None
 
 
+class RunInterrupted(VaezooError):
+    """A signal stopped the run; its results.json says ``stopped_by: interrupted``."""
+
+
+def _record_stop(recorder: RunRecorder, trainer: pl.Trainer, scale: str, stopped_by: str, checkpoint: str | None,
+                 failure: str) -> None:
+    """results.json of a run that ended without a tested model: why, and its last good checkpoint."""
+    if trainer.is_global_zero:
+        recorder.write(scale, {}, {}, epochs=trainer.current_epoch, stopped_by=stopped_by, checkpoint=checkpoint,
+                       failure=failure)
+
+
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """Train and test a validated config (see ``vaezoo.tasks.run_task``); write results.json.
 
@@ -122,22 +135,32 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         check_fits(read_checkpoint(cfg.ckpt_path), model, cfg.ckpt_path)
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir, datamodule, model)
+        phase = "training"
         try:
             trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
+            stopped_by = stop_reason(trainer)
+            best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+            # The selected model's validation numbers too: some tables report the dev split (Xu & Durrett,
+            # Table 1). They go to results.json only: metrics.csv keeps one row per trained epoch.
+            phase = "the evaluation of the selected checkpoint"
+            loggers, trainer.loggers = trainer.loggers, []
+            validated = trainer.validate(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+            trainer.loggers = loggers
+            trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
         except NonFiniteError as error:
-            if trainer.is_global_zero:
-                recorder.write(run_scale(cfg, list(overrides), datamodule.is_proxy, False), {}, {},
-                               epochs=trainer.current_epoch, stopped_by="non_finite", checkpoint=error.checkpoint,
-                               failure=str(error))
+            _record_stop(recorder, trainer, run_scale(cfg, list(overrides), datamodule.is_proxy, False),
+                         "non_finite", error.checkpoint, str(error))
             raise
-        stopped_by = stop_reason(trainer)
-        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-        # The selected model's validation numbers too: some tables report the dev split (Xu & Durrett, Table 1).
-        # They go to results.json only: metrics.csv keeps one row per trained epoch.
-        loggers, trainer.loggers = trainer.loggers, []
-        validated = trainer.validate(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
-        trainer.loggers = loggers
-        trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+        except (KeyboardInterrupt, SystemExit):  # Lightning exits on Ctrl-C and raises SIGTERMException (SystemExit)
+            if not trainer.interrupted:
+                raise
+            last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+            message = (f"interrupted (Ctrl-C or SIGTERM) during {phase}, at step {trainer.global_step} (epoch "
+                       f"{trainer.current_epoch}); "
+                       + (f"resume with ckpt_path={last}" if last else "no checkpoint had been saved"))
+            _record_stop(recorder, trainer, run_scale(cfg, list(overrides), datamodule.is_proxy, False),
+                         "interrupted", last or None, message)
+            raise RunInterrupted(message) from None
     scale = run_scale(cfg, list(overrides), datamodule.is_proxy, stopped_by == "time_limit")
     metrics = {**{k: float(v) for k, v in validated[0].items() if k.startswith("val/")},
                **{k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}}
