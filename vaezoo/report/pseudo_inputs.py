@@ -10,6 +10,9 @@ the model's input scale):
   times the initial noise's norm (a pseudo-input that stayed in the noise has not learned);
 - data-like: the fraction whose nearest training input is closer than ``near_factor`` times the
   median nearest-neighbour distance among training inputs;
+- distinct faces: the fraction whose decoding E[x | z = mean of q(z|u_k)] is data-like and farther
+  than ``distinct_factor`` times that median from every other pseudo-input's decoding (grey
+  pseudo-inputs that all decode to the same face count once at most);
 - used: the fraction of components whose mean responsibility over the training inputs exceeds
   0.1 / K (a component no input's posterior falls in adds nothing to the prior);
 - diversity: the mean pairwise distance of decoded prior samples over that of reconstructions of
@@ -53,6 +56,15 @@ def mean_pairwise_distance(points: torch.Tensor) -> float:
     return float(distances.sum() / (n * (n - 1)))
 
 
+def distinct_data_like(decoded: torch.Tensor, data: torch.Tensor, typical: float, near_factor: float,
+                       distinct_factor: float) -> torch.Tensor:
+    """Per decoded image: near some data image (within ``near_factor * typical``) and farther than
+    ``distinct_factor * typical`` from every other decoded image."""
+    near = nearest_distances(decoded, data) <= near_factor * typical
+    apart = nearest_distances(decoded, decoded, exclude_self=True) > distinct_factor * typical
+    return near & apart
+
+
 def initial_noise_norm(prior: VampPrior, cfg) -> float:
     """The norm of the initial noise of one pseudo-input: init_std (random) or data_noise_std."""
     std = cfg.prior.init_std if cfg.prior.init == "random" else cfg.prior.data_noise_std
@@ -60,7 +72,8 @@ def initial_noise_norm(prior: VampPrior, cfg) -> float:
 
 
 @torch.no_grad()
-def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0, near_factor: float = 1.5) -> dict:
+def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0, near_factor: float = 1.5,
+                       distinct_factor: float = 0.5) -> dict:
     cfg = OmegaConf.load(run / "config.yaml")
     model, datamodule, _ = load_trained(run / "checkpoints" / "best.ckpt", cfg)
     prior = model.prior
@@ -72,6 +85,8 @@ def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0
     moved = (pseudo - start).norm(dim=1) > moved_factor * initial_noise_norm(prior, cfg)
     typical = nearest_distances(train, train, exclude_self=True).median()
     data_like = nearest_distances(pseudo, train) <= near_factor * typical
+    decoded = model.mean_image(model.posterior(pseudo).mean)
+    distinct_faces = distinct_data_like(decoded, train, float(typical), near_factor, distinct_factor)
     mixture = model.prior_distribution()
     codes = model.posterior(train).sample()
     responsibility = mixture.component_log_probs(codes).softmax(dim=-1).mean(dim=0)
@@ -80,10 +95,12 @@ def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0
     reconstruction_diversity = mean_pairwise_distance(model.mean_image(model.posterior(validation).mean))
     return {"pseudo_inputs": prior.num_pseudo_inputs,
             "moved_fraction": float(moved.double().mean()), "data_like_fraction": float(data_like.double().mean()),
+            "distinct_faces_fraction": float(distinct_faces.double().mean()),
             "used_fraction": float(used.double().mean()),
             "sample_diversity": sample_diversity, "reconstruction_diversity": reconstruction_diversity,
             "diversity_ratio": sample_diversity / reconstruction_diversity,
-            "settings": {"examples": examples, "moved_factor": moved_factor, "near_factor": near_factor}}
+            "settings": {"examples": examples, "moved_factor": moved_factor, "near_factor": near_factor,
+                         "distinct_factor": distinct_factor}}
 
 
 def main(argv: list[str] | None = None) -> None:
