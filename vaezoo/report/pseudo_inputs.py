@@ -74,6 +74,7 @@ def initial_noise_norm(prior: VampPrior, cfg) -> float:
 @torch.no_grad()
 def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0, near_factor: float = 1.5,
                        distinct_factor: float = 0.5) -> dict:
+    torch.manual_seed(0)   # the same training images, codes and prior samples at every call
     cfg = OmegaConf.load(run / "config.yaml")
     model, datamodule, _ = load_trained(run / "checkpoints" / "best.ckpt", cfg)
     prior = model.prior
