@@ -20,6 +20,8 @@ def test_distances():
     assert mean_pairwise_distance(points) == pytest.approx((5 + 10 + 5) * 2 / 6)
     assert nearest_distances(points, points, exclude_self=True).tolist() == [5.0, 5.0, 5.0]
     assert nearest_distances(points[:1], points).tolist() == [0.0]
+    assert nearest_distances(points, points, exclude_self=True, chunk=2).tolist() == [5.0, 5.0, 5.0]
+    assert nearest_distances(points[:2], points, exclude_self=True, chunk=1).tolist() == [5.0, 5.0]
 
 
 def test_decodings_count_once_when_they_coincide_and_only_near_the_data():

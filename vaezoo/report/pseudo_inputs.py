@@ -32,6 +32,9 @@ from omegaconf import OmegaConf
 from vaezoo.priors.vampprior import VampPrior
 from vaezoo.tasks.checkpoints import load_trained
 
+TRAINING_POOL = 60_000   # training images compared with (all of Frey's 1,565 and MNIST's 50,000)
+TYPICAL_QUERIES = 2_000  # training images whose nearest neighbour sets the typical distance
+
 
 def _inputs(model, loader, limit: int) -> torch.Tensor:
     batches, count = [], 0
@@ -43,11 +46,19 @@ def _inputs(model, loader, limit: int) -> torch.Tensor:
     return torch.cat(batches)[:limit]
 
 
-def nearest_distances(queries: torch.Tensor, pool: torch.Tensor, exclude_self: bool = False) -> torch.Tensor:
-    distances = torch.cdist(queries.double(), pool.double())
-    if exclude_self:
-        distances.fill_diagonal_(math.inf)
-    return distances.min(dim=1).values
+def nearest_distances(queries: torch.Tensor, pool: torch.Tensor, exclude_self: bool = False,
+                      chunk: int = 256) -> torch.Tensor:
+    """Distance from each query to its nearest point of ``pool``, in chunks of queries (a training
+    set's full distance matrix would not fit in memory). ``exclude_self``: query i is pool[i]."""
+    pool = pool.double()
+    nearest = []
+    for start in range(0, len(queries), chunk):
+        distances = torch.cdist(queries[start:start + chunk].double(), pool)
+        if exclude_self:
+            rows = torch.arange(len(distances))
+            distances[rows, start + rows] = math.inf
+        nearest.append(distances.min(dim=1).values)
+    return torch.cat(nearest)
 
 
 def mean_pairwise_distance(points: torch.Tensor) -> float:
@@ -81,10 +92,10 @@ def pseudo_input_usage(run: Path, examples: int = 500, moved_factor: float = 3.0
     if not isinstance(prior, VampPrior):
         raise ValueError(f"{run}: the prior is {type(prior).__name__}, not a VampPrior")
     pseudo, start = prior.pseudo_inputs(), prior.initial_inputs
-    train = _inputs(model, datamodule.train_dataloader(), max(examples, prior.num_pseudo_inputs))
+    train = _inputs(model, datamodule.train_dataloader(), TRAINING_POOL)   # the whole split, for nearest images
     validation = _inputs(model, datamodule.val_dataloader(), examples)
     moved = (pseudo - start).norm(dim=1) > moved_factor * initial_noise_norm(prior, cfg)
-    typical = nearest_distances(train, train, exclude_self=True).median()
+    typical = nearest_distances(train[:TYPICAL_QUERIES], train, exclude_self=True).median()
     data_like = nearest_distances(pseudo, train) <= near_factor * typical
     decoded = model.mean_image(model.posterior(pseudo).mean)
     distinct_faces = distinct_data_like(decoded, train, float(typical), near_factor, distinct_factor)
