@@ -13,6 +13,8 @@ def finished_run(folder):
     (folder / "results.json").write_text(json.dumps(
         {"seed": 0, "checkpoint": str(folder / "checkpoints" / "best.ckpt"), "metrics": {"test/nll": 90.0}}))
     (folder / "pseudo_inputs.json").write_text(json.dumps({"moved_fraction": 1.0}))
+    (folder / "images").mkdir()
+    (folder / "images" / "samples_tested.png").write_bytes(b"\x89PNG")
     (folder / ".hydra").mkdir()
     (folder / ".hydra" / "overrides.yaml").write_text(f"- +experiment=x\n- seed=0\n- hydra.run.dir={folder}\n")
     return folder
@@ -22,8 +24,10 @@ def test_collect_copies_the_small_files_with_paths_relative_to_the_run(tmp_path)
     run = finished_run(tmp_path / "outside" / "run")
     record = tmp_path / "experiments" / "runs" / "name"
     collect(run, record)
-    assert sorted(p.name for p in record.iterdir()) == ["config.yaml", "metrics.csv", "overrides.yaml",
+    assert sorted(p.name for p in record.iterdir()) == ["config.yaml", "images", "metrics.csv", "overrides.yaml",
                                                         "pseudo_inputs.json", "results.json"]
+    assert (record / "images" / "samples_tested.png").read_bytes() == b"\x89PNG"
+    assert not (record / "checkpoints").exists()
     assert (record / "overrides.yaml").read_text() == "- +experiment=x\n- seed=0\n"   # not where it was written
     results = json.loads((record / "results.json").read_text())
     assert results["checkpoint"] == "checkpoints/best.ckpt" and results["metrics"] == {"test/nll": 90.0}

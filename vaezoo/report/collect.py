@@ -5,7 +5,8 @@
 Copies config.yaml, results.json, metrics.csv, the measures other tools wrote beside them
 (``*.json``, e.g. ``pseudo_inputs.json``) and the command line's overrides (Hydra's
 ``.hydra/overrides.yaml``, less its own ``hydra.*`` settings such as the output folder) as
-overrides.yaml; never checkpoints. Paths into the run folder (the checkpoint of results.json)
+overrides.yaml, and the image grids of the tested model (``images/*.png``, tens of kB each);
+never checkpoints. Paths into the run folder (the checkpoint of results.json)
 become relative to it, so a record names no folder outside the repository. An existing record
 is never overwritten: remove it first to replace it.
 """
@@ -57,6 +58,10 @@ def collect(run: Path, record: Path) -> list[Path]:
         else:
             shutil.copyfile(run / name, target)
         written.append(target)
+    for image in sorted((run / "images").glob("*.png")):
+        (record / "images").mkdir(exist_ok=True)
+        shutil.copyfile(image, record / "images" / image.name)
+        written.append(record / "images" / image.name)
     overrides = run / ".hydra" / "overrides.yaml"
     if overrides.is_file():
         kept = [item for item in yaml.safe_load(overrides.read_text()) or [] if not item.startswith("hydra.")]

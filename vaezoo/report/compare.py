@@ -90,19 +90,28 @@ def split_stage(paper: dict[str, str]) -> str:
     return _STAGE_OF_SPLIT.get(paper.get("split") or "test", "test")
 
 
+def _published_stage(metric: str) -> bool:
+    """Whether a metric is one a paper publishes (a split's), not a measure of our own."""
+    return metric.split("/", 1)[0] in ("val", "test")
+
+
 def _same_split(paper: dict[str, str], stage: str) -> bool:
     return split_stage(paper) == stage
 
 
-def _number(value: float) -> str:
-    """Two decimals, or three significant digits below 1 (a distinct-n ratio of 0.0002 is not 0)."""
-    return f"{value:.2f}" if value == 0 or abs(value) >= 1 else f"{value:.3g}"
+# Metrics whose differences that matter are below 0.01: bits per dimension (the VampPrior tables).
+DECIMALS = {"bpd": 3}
 
 
-def _mean_std(values: list[float]) -> str:
+def _number(value: float, decimals: int = 2) -> str:
+    """``decimals`` decimals, or three significant digits below 1 (a distinct-n ratio of 0.0002 is not 0)."""
+    return f"{value:.{decimals}f}" if value == 0 or abs(value) >= 1 else f"{value:.3g}"
+
+
+def _mean_std(values: list[float], decimals: int = 2) -> str:
     if len(values) == 1:
-        return _number(values[0])
-    return f"{_number(statistics.mean(values))} +- {_number(statistics.stdev(values))}"
+        return _number(values[0], decimals)
+    return f"{_number(statistics.mean(values), decimals)} +- {_number(statistics.stdev(values), decimals)}"
 
 
 def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = False) -> str:
@@ -120,7 +129,8 @@ def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = Fa
         if only:
             metrics = [m for m in only if m in metrics]
         header = ["run"] * per_run + ["paper row", "seeds", "scale", "epochs", "stopped by"]
-        header += [f"{m} {who}" for m in metrics for who in ("ours", "paper")]
+        # A measure of our own (pseudo_inputs/...) has no published counterpart: one column.
+        header += [cell for m in metrics for cell in ((f"{m} ours", f"{m} paper") if _published_stage(m) else (m,))]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for (e, reference, label), rs in sorted(groups.items()):
             if e != experiment:
@@ -139,7 +149,8 @@ def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = Fa
                 if paper is not None and paper.get(column) and _same_split(paper, stage):
                     spread = paper.get(f"{column}_std")
                     published = paper[column] + (f" +- {spread}" if spread else "")
-                cells.append(f"{_mean_std(ours) if ours else '-'} | {published or '-'}")
+                ours_text = _mean_std(ours, DECIMALS.get(column, 2)) if ours else "-"
+                cells.append(f"{ours_text} | {published or '-'}" if _published_stage(metric) else ours_text)
             lines.append("| " + " | ".join(cells) + " |")
         sections.append(f"### {experiment}\n\n" + "\n".join(lines))
     return "\n\n".join(sections) + "\n"

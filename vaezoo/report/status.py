@@ -13,7 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from vaezoo.paper_tables import read_table
-from vaezoo.report.compare import _mean_std, _number, paper_columns, parse_row_reference, row_matches, split_stage
+from vaezoo.report.compare import (
+    DECIMALS,
+    _mean_std,
+    _number,
+    paper_columns,
+    parse_row_reference,
+    row_matches,
+    split_stage,
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,8 @@ def status_lines(table: str, columns: Sequence[str], runs: Iterable[Mapping], re
             if paper is None:
                 continue
             spread = _number_or_none(row.get(f"{column}_std"))
-            published = _number(paper) + (f" +- {_number(spread)}" if spread is not None else "")
+            decimals = DECIMALS.get(column, 2)
+            published = _number(paper, decimals) + (f" +- {_number(spread, decimals)}" if spread is not None else "")
             metric = _our_metric(table, row, column)
             stage = split_stage(row)
             measured = [run for run in quoting if f"{stage}/{metric}" in run["metrics"]]
@@ -117,7 +126,8 @@ def status_lines(table: str, columns: Sequence[str], runs: Iterable[Mapping], re
             mean = statistics.mean(ours)
             scale = "/".join(sorted({str(run.get("scale", "?")) for run in measured}))
             status = verdict(ours, paper, spread, TOLERANCES.get(column))
-            lines.append(f"| {label} | {column} | {_mean_std(ours)} | {published} | {_number(mean - paper)} | "
+            lines.append(f"| {label} | {column} | {_mean_std(ours, decimals)} | {published} | "
+                         f"{_number(mean - paper, decimals)} | "
                          f"{scale} | {len(ours)} | {status} |")
     return lines
 
