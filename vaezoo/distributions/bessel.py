@@ -34,6 +34,8 @@ from fractions import Fraction
 
 import torch
 
+from vaezoo.distributions.precision import full_precision
+
 __all__ = ["bessel_iv_ratio", "log_bessel_iv", "log_bessel_iv_and_ratio"]
 
 _DEBYE_MIN_ORDER = 15
@@ -288,6 +290,7 @@ def _prepare(
     return v64, x
 
 
+@full_precision
 def log_bessel_iv(v: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """log I_v(x), differentiable in x (not in v, which must not require grad).
 
@@ -302,6 +305,7 @@ def log_bessel_iv(v: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return _LogBesselIv.apply(v64, x)
 
 
+@full_precision
 def bessel_iv_ratio(v: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """A_v(x) = I_{v+1}(x) / I_v(x) in (0, 1), differentiable in x (not in v).
 
@@ -314,6 +318,7 @@ def bessel_iv_ratio(v: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
+@full_precision
 def log_bessel_iv_and_ratio(v: float, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(log I_v(x), A_v(x)) in float64 from one evaluation, without autograd.
 

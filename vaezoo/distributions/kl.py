@@ -3,11 +3,13 @@
 from torch.distributions import kl_divergence, register_kl
 
 from vaezoo.distributions.power_spherical import PowerSpherical
+from vaezoo.distributions.precision import full_precision
 from vaezoo.distributions.sphere_uniform import HypersphericalUniform, log_sphere_surface_area
 from vaezoo.distributions.vmf import VonMisesFisher
 
 
 @register_kl(VonMisesFisher, HypersphericalUniform)
+@full_precision
 def kl_vmf_sphere_uniform(q: VonMisesFisher, p: HypersphericalUniform):
     """KL(vMF(mu, kappa) || U(S^{m-1})) = -H(q) + log Area(S^{m-1}) (Davidson et al. 2018, eq. 5).
 
@@ -21,6 +23,7 @@ def kl_vmf_sphere_uniform(q: VonMisesFisher, p: HypersphericalUniform):
 
 
 @register_kl(PowerSpherical, HypersphericalUniform)
+@full_precision
 def kl_power_spherical_sphere_uniform(q: PowerSpherical, p: HypersphericalUniform):
     """KL(PS(mu, kappa) || U(S^{m-1})) = -H(q) + log Area(S^{m-1}) (De Cao & Aziz 2020, §3), in float64."""
     if q.dim != p.dim:

@@ -8,6 +8,7 @@ import torch
 from torch.distributions import Distribution
 
 from vaezoo.distributions.constraints import unit_sphere
+from vaezoo.distributions.precision import full_precision
 
 
 def log_sphere_surface_area(dim: int) -> float:
@@ -49,6 +50,7 @@ class HypersphericalUniform(Distribution):
     def mean(self) -> torch.Tensor:
         return torch.zeros(self.batch_shape + self.event_shape, dtype=self._dtype, device=self._device)
 
+    @full_precision
     def sample(self, sample_shape: torch.Size | tuple[int, ...] = ()) -> torch.Tensor:
         """A normalised standard Gaussian vector is uniform on the sphere (rotation invariance)."""
         shape = self._extended_shape(torch.Size(sample_shape))
@@ -56,12 +58,14 @@ class HypersphericalUniform(Distribution):
             g = torch.randn(shape, dtype=self._dtype, device=self._device)
             return g / g.norm(dim=-1, keepdim=True)
 
+    @full_precision
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         if self._validate_args:
             self._validate_sample(value)
         return torch.full(value.shape[:-1], -log_sphere_surface_area(self.dim),
                           dtype=value.dtype, device=value.device)
 
+    @full_precision
     def entropy(self) -> torch.Tensor:
         return torch.full(self.batch_shape, log_sphere_surface_area(self.dim),
                           dtype=self._dtype, device=self._device)

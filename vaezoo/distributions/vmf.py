@@ -22,6 +22,7 @@ from torch.autograd.function import once_differentiable
 
 from vaezoo.distributions.bessel import bessel_iv_ratio, log_bessel_iv, log_bessel_iv_and_ratio
 from vaezoo.distributions.directional import DirectionalDistribution
+from vaezoo.distributions.precision import full_precision
 
 
 def wood_coefficients(kappa: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -172,9 +173,11 @@ class VonMisesFisher(DirectionalDistribution):
     """von Mises-Fisher distribution on S^{m-1} in R^m (arguments: ``DirectionalDistribution``)."""
 
     @property
+    @full_precision
     def mean(self) -> torch.Tensor:
         return mean_resultant_length(self.scale, self.dim) * self.loc
 
+    @full_precision
     def _rsample_parts(self, sample_shape: torch.Size | tuple[int, ...]) -> tuple[torch.Tensor, ...]:
         """z, the accepted c = 2 eps - 1 (no gradient), Wood's b and 1 - w (functions of kappa for
         that fixed eps), and the proposals per sample."""
@@ -201,6 +204,7 @@ class VonMisesFisher(DirectionalDistribution):
     def rsample(self, sample_shape: torch.Size | tuple[int, ...] = ()) -> torch.Tensor:
         return self._rsample_parts(sample_shape)[0]
 
+    @full_precision
     def rsample_with_score(
         self, sample_shape: torch.Size | tuple[int, ...] = ()
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -218,6 +222,7 @@ class VonMisesFisher(DirectionalDistribution):
         log_dh = torch.log(2.0 * b) - 2.0 * torch.log(0.5 * torch.addcmul(1.0 + b, 1.0 - b, centred, value=-1.0))
         return z, (log_g + log_dh).squeeze(-1)
 
+    @full_precision
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """log C_m(kappa) + kappa mu^T z, written as (log C_m + kappa) - kappa |z - mu|^2 / 2.
 
@@ -229,6 +234,7 @@ class VonMisesFisher(DirectionalDistribution):
         kappa = self.scale.squeeze(-1)
         return log_normalizer_plus_kappa(kappa, self.dim).to(value.dtype) - kappa * half_sq_dist
 
+    @full_precision
     def entropy(self) -> torch.Tensor:
         """H = -kappa A_m(kappa) - log C_m(kappa) = kappa (1 - A_m) - (log C_m + kappa)."""
         return _VMFEntropy.apply(self.scale.squeeze(-1), self.dim, 1.0, 0.0)

@@ -13,6 +13,12 @@ from vaezoo.traits import EUCLIDEAN, SPHERE
 __all__ = ["EUCLIDEAN", "SPHERE", "LatentHead"]
 
 
+def at_least_float32(features: torch.Tensor) -> torch.Tensor:
+    """Half or bfloat16 features (a layer under autocast) as float32: a distribution's parameters
+    stay in float32, since its log-density, entropy and KL in bf16 keep three digits."""
+    return features.float() if features.dtype in (torch.float16, torch.bfloat16) else features
+
+
 class LatentHead(nn.Module):
     """Base class of posterior heads.
 

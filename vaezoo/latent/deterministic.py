@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from vaezoo.distributions.point_mass import PointMass
-from vaezoo.latent.base import EUCLIDEAN, LatentHead
+from vaezoo.latent.base import EUCLIDEAN, LatentHead, at_least_float32
 from vaezoo.nets.mlp import glorot_init
 
 
@@ -22,4 +22,4 @@ class DeterministicHead(LatentHead):
         glorot_init(self)
 
     def forward(self, features: torch.Tensor) -> PointMass:
-        return PointMass(self.loc(features))
+        return PointMass(at_least_float32(self.loc(features)))

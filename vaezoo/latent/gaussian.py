@@ -4,7 +4,7 @@ import torch
 from torch import nn
 from torch.distributions import Independent, Normal
 
-from vaezoo.latent.base import EUCLIDEAN, LatentHead
+from vaezoo.latent.base import EUCLIDEAN, LatentHead, at_least_float32
 from vaezoo.nets.mlp import glorot_init
 
 SCALE_LINKS = ("softplus", "exp")
@@ -33,10 +33,11 @@ class GaussianHead(LatentHead):
         glorot_init(self)
 
     def forward(self, features: torch.Tensor) -> Independent:
-        raw = self.raw_scale(features)
+        raw = at_least_float32(self.raw_scale(features))
         scale = (torch.exp(raw) if self.scale_link == "exp" else nn.functional.softplus(raw)) + 1e-6
         if self.scale_range is not None:
             scale = scale.clamp(*self.scale_range)
         # Valid by construction (positive scale): skip the per-step argument checks, which
         # also cost a device synchronisation on GPU.
-        return Independent(Normal(self.loc(features), scale, validate_args=False), 1, validate_args=False)
+        loc = at_least_float32(self.loc(features))
+        return Independent(Normal(loc, scale, validate_args=False), 1, validate_args=False)

@@ -9,7 +9,7 @@ from torch.distributions import Distribution
 
 from vaezoo.distributions.power_spherical import PowerSpherical
 from vaezoo.distributions.vmf import VonMisesFisher
-from vaezoo.latent.base import SPHERE, LatentHead
+from vaezoo.latent.base import SPHERE, LatentHead, at_least_float32
 from vaezoo.nets.mlp import glorot_init
 
 
@@ -45,11 +45,11 @@ class LearnedConcentrationHead(LatentHead):
         glorot_init(self)
 
     def forward(self, features: torch.Tensor) -> Distribution:
-        kappa = nn.functional.softplus(self.raw_scale(features)) + self.kappa_min
+        kappa = nn.functional.softplus(at_least_float32(self.raw_scale(features))) + self.kappa_min
         if self.kappa_max is not None:
             kappa = kappa.clamp(max=self.kappa_max)
         # Valid by construction (unit loc, kappa >= kappa_min): skip the per-step argument checks.
-        return self.law(_unit(self.loc(features)), kappa, validate_args=False)
+        return self.law(_unit(at_least_float32(self.loc(features))), kappa, validate_args=False)
 
 
 class VMFHead(LearnedConcentrationHead):
@@ -97,5 +97,5 @@ class FixedKappaVMFHead(LatentHead):
         glorot_init(self)
 
     def forward(self, features: torch.Tensor) -> VonMisesFisher:
-        loc = _unit(self.loc(features))
+        loc = _unit(at_least_float32(self.loc(features)))
         return VonMisesFisher(loc, self.kappa.to(loc.dtype).expand(loc.shape[:-1] + (1,)), validate_args=False)
