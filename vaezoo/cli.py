@@ -33,7 +33,7 @@ def _app(cfg: DictConfig) -> float | None:
 
     hydra_cfg = HydraConfig.get()
     try:
-        check_early(cfg)
+        check_early(cfg, list(hydra_cfg.overrides.task))
         record = run_task(cfg, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
     except VaezooError as err:
         log.error("%s", err)

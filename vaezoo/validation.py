@@ -99,11 +99,38 @@ def _check_prior_fits_model(cfg: DictConfig) -> None:
                           "does not: pick a prior that reads no inputs (normal, sphere_uniform, mog, vmf_mixture)")
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_budget(cfg: DictConfig) -> None:
+    """A run must be able to train: at least one epoch, step and batch."""
+    trainer = cfg.get("trainer") or {}
+    epochs, steps = trainer.get("max_epochs"), trainer.get("max_steps", -1)
+    if epochs is not None and not (_is_int(epochs) and (epochs >= 1 or epochs == -1)):
+        raise ConfigError(f"trainer.max_epochs={epochs!r}: must be a whole number of epochs >= 1 (or -1: no limit, "
+                          "with trainer.max_steps or +trainer.max_time ending the run)")
+    if not (_is_int(steps) and (steps >= 1 or steps == -1)):
+        raise ConfigError(f"trainer.max_steps={steps!r}: must be a whole number of steps >= 1, or -1 (no limit)")
+    limit = trainer.get("limit_train_batches")
+    if limit is not None and not ((_is_int(limit) and limit >= 1)
+                                  or (isinstance(limit, float) and 0 < limit <= 1)):
+        raise ConfigError(f"trainer.limit_train_batches={limit!r}: must be a number of batches >= 1 or a fraction "
+                          "in (0, 1]; with none the run cannot train")
+    val_size = (cfg.get("data") or {}).get("val_size")
+    if isinstance(val_size, float) and not 0 < val_size < 1:
+        raise ConfigError(f"data.val_size={val_size!r}: a fraction of the training split must lie in (0, 1); "
+                          "a whole number is a count of examples")
+
+
 def _check_values(cfg: DictConfig) -> None:
     """The checks of a resolved config that import nothing heavy."""
     if cfg.scale not in SCALES:
         raise ConfigError(f"scale={cfg.scale!r} is not one of {list(SCALES)}")
+    if not _is_int(cfg.get("seed")):
+        raise ConfigError(f"seed={cfg.get('seed')!r}: must be a whole number")
     _check_sizes(cfg)
+    _check_budget(cfg)
     if "latent" in cfg and "prior" in cfg:
         _check_latent_prior(cfg)
     if cfg.get("trainer", {}).get("gradient_clip_val") is not None:
@@ -122,6 +149,19 @@ def precheck(cfg: DictConfig) -> None:
     _check_values(resolved)
 
 
+def _check_model_fits_data(cfg: DictConfig) -> None:
+    """An image model's input width is the data's pixel count (784 for MNIST, 560 for Frey faces)."""
+    data, encoder = cfg.get("data") or {}, (cfg.get("model") or {}).get("encoder") or {}
+    if "_target_" not in data or not _is_int(encoder.get("in_features")):
+        return
+    shape = getattr(get_class(data._target_), "image_shape", None)
+    if shape is not None and encoder.in_features != shape[0] * shape[1]:
+        data_class = data._target_.rsplit(".", 1)[-1]
+        raise ConfigError(f"model.encoder.in_features={encoder.in_features}: the data ({data_class}) "
+                          f"has {shape[0]} x {shape[1]} = {shape[0] * shape[1]} pixels per image; set "
+                          f"model.encoder.in_features={shape[0] * shape[1]} or pick the data it was meant for")
+
+
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError naming the key, the value and what is accepted."""
     _check_prior_fits_model(cfg)
@@ -130,6 +170,7 @@ def validate(cfg: DictConfig) -> None:
     except Exception as err:  # interpolation errors carry the key in their message
         raise ConfigError(f"config could not be resolved: {err}") from None
     _check_values(cfg)
+    _check_model_fits_data(cfg)
     _check_objective_fits_model(cfg)
     _check_by_construction(cfg)
     _warn_unfinished_warmup(cfg)
@@ -140,6 +181,13 @@ def validate(cfg: DictConfig) -> None:
 BUILT_BEFORE_DATA = ("objective", "optimizer", "eval", "task")
 
 
+def instantiation_error(err: InstantiationException, group: str) -> ConfigError:
+    """A ConfigError naming the key whose object could not be built (Hydra's ``full_key``) and why."""
+    cause = err.__cause__ or err
+    where = str(err).rsplit("full_key: ", 1)[-1].strip() if "full_key: " in str(err) else group
+    return ConfigError(f"{where}: {str(cause).strip()}")
+
+
 def _check_by_construction(cfg: DictConfig) -> None:
     for group in BUILT_BEFORE_DATA:
         if group not in cfg:
@@ -147,9 +195,7 @@ def _check_by_construction(cfg: DictConfig) -> None:
         try:
             built = instantiate(cfg[group])
         except InstantiationException as err:
-            cause = err.__cause__ or err
-            where = str(err).rsplit("full_key: ", 1)[-1].strip() if "full_key: " in str(err) else group
-            raise ConfigError(f"{where}: {cause}") from None
+            raise instantiation_error(err, group) from None
         if group == "optimizer":
             _check_optimizers(built)
     _check_task_settings(cfg)

@@ -87,6 +87,47 @@ def test_bad_data_sizes_are_rejected(run_inprocess, tmp_path, overrides, match):
     assert_nothing_trained(tmp_path / "run")
 
 
+@pytest.mark.parametrize("overrides,match", [
+    (["trainer.max_epochs=0"], r"trainer.max_epochs=0: must be a whole number of epochs >= 1"),
+    (["trainer.max_epochs=-5"], r"trainer.max_epochs=-5: must be a whole number of epochs >= 1"),
+    (["trainer.max_epochs=abc"], r"trainer.max_epochs='abc': must be a whole number"),
+    (["+trainer.max_steps=0"], r"trainer.max_steps=0: must be a whole number of steps >= 1, or -1"),
+    (["+trainer.limit_train_batches=0"], r"trainer.limit_train_batches=0: must be a number of batches >= 1"),
+    (["+trainer.limit_train_batches=1.5"], r"trainer.limit_train_batches=1.5: must be a number of batches"),
+    (["seed=abc"], r"seed='abc': must be a whole number"),
+    (["data.val_size=1.5"], r"data.val_size=1.5: a fraction of the training split must lie in \(0, 1\)"),
+    (["model.encoder.in_features=560"], r"model.encoder.in_features=560: the data \(MNISTDataModule\) has 28 x 28 = "
+                                        r"784 pixels per image"),
+    (["+experiment=vampprior/table1", "data=mnist_sample"], r"model.encoder.in_features=560: .* 784 pixels"),
+])
+def test_a_budget_type_or_size_that_cannot_train_is_rejected(run_inprocess, tmp_path, overrides, match):
+    with pytest.raises(ConfigError, match=match):
+        run_inprocess([*overrides, "callbacks.progress=null"], smoke=False)
+    assert_nothing_trained(tmp_path / "run")
+
+
+def test_an_accelerator_that_is_not_there_is_a_config_error(run_inprocess, tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ConfigError, match=r"^trainer: .*gpu"):
+        run_inprocess(["trainer.accelerator=gpu"])
+    assert_nothing_trained(tmp_path / "run")
+
+
+@pytest.mark.parametrize("overrides,match", [
+    (["debug=smoke", "trainer.max_epochs=5"], r"trainer.max_epochs=5: the debug mode .* replaces it with 1"),
+    (["debug=smoke", "eval.is_samples=100"], r"eval.is_samples=100: the debug mode .* replaces it with 4"),
+])
+def test_the_debug_mode_never_silently_replaces_a_value_the_user_set(overrides, match):
+    from tests.cli.conftest import compose_config
+    from vaezoo.tasks import check_early
+    with pytest.raises(ConfigError, match=match):
+        check_early(compose_config(overrides), overrides)
+    check_early(compose_config(["debug=smoke", "callbacks.progress=null", "seed=3"]),
+                ["debug=smoke", "callbacks.progress=null", "seed=3"])   # same value, or a key it leaves: fine
+
+
 def test_fixed_kappa_latent_runs_when_kappa_is_set(run_inprocess):
     record, _ = run_inprocess(["latent=vmf_fixed", "kappa=50", "latent.dim=8"])
     assert record["metrics"]["test/kl"] == pytest.approx(paper_kl(50.0, 8), rel=1e-5)  # Xu & Durrett §3

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.errors import ConfigError
-from vaezoo.validation import precheck, validate
+from vaezoo.results import override_keys
+from vaezoo.validation import instantiation_error, precheck, validate
 
 
 def apply_debug(cfg: DictConfig) -> None:
@@ -28,11 +30,19 @@ def apply_debug(cfg: DictConfig) -> None:
     cfg.merge_with(settings, {"data": data, "task": task})
 
 
-def check_early(cfg: DictConfig) -> None:
+def check_early(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> None:
     """The config checks that need neither torch nor data, on a copy with the debug mode merged:
-    a bad value is reported before the seconds that importing torch takes."""
+    a bad value is reported before the seconds that importing torch takes. A value the user set
+    on the command line that the debug mode would replace is an error, not a silent change."""
     early = cfg.copy()
     apply_debug(early)
+    for key in sorted(override_keys(overrides)):
+        if key.startswith(("debug", "hydra")) or "/" in key:
+            continue
+        before, after = OmegaConf.select(cfg, key, default=None), OmegaConf.select(early, key, default=None)
+        if before != after:
+            raise ConfigError(f"{key}={before}: the debug mode (debug=..., conf/debug/) replaces it with {after}; "
+                              "drop one of the two")
     precheck(early)
 
 
@@ -48,4 +58,7 @@ def run_task(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str
     if rank_zero_only.rank == 0:  # under DDP every rank runs this; one writes
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    return instantiate(cfg.task)(cfg, output_dir, overrides)
+    try:
+        return instantiate(cfg.task)(cfg, output_dir, overrides)
+    except InstantiationException as err:  # a group built with the data (trainer, data, model)
+        raise instantiation_error(err, "config") from None
