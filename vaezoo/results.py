@@ -105,5 +105,8 @@ def write_results(path: Path, record: dict) -> None:
     if missing:
         raise ValueError(f"results record lacks {missing}")
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)   # after a failed write (disk full); gone already after the rename

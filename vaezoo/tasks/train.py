@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from contextlib import nullcontext
 from pathlib import Path
@@ -104,6 +105,10 @@ def resume_directory(ckpt_path: str | None) -> Path | None:
     return None
 
 
+class DiskFull(VaezooError):
+    """The disk filled while the run wrote a checkpoint or its curves."""
+
+
 class RunInterrupted(VaezooError):
     """A signal stopped the run; its results.json says ``stopped_by: interrupted``."""
 
@@ -151,6 +156,16 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
             _record_stop(recorder, trainer, run_scale(cfg, list(overrides), datamodule.is_proxy, False),
                          "non_finite", error.checkpoint, str(error))
             raise
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+            # Lightning writes checkpoints through a temporary file (fsspec transaction) and
+            # results.json is written the same way: a write cut short leaves the earlier file whole.
+            raise DiskFull(f"no space left on the device while writing {error.filename or 'the run'} during {phase} "
+                           f"(step {trainer.global_step}); the files written before are intact"
+                           + (f"; free space and resume with ckpt_path={last}" if last else "; free space and rerun")
+                           ) from None
         except (KeyboardInterrupt, SystemExit):  # Lightning exits on Ctrl-C and raises SIGTERMException (SystemExit)
             if not trainer.interrupted:
                 raise
@@ -167,6 +182,12 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     extra = {"epochs": trainer.current_epoch, "stopped_by": stopped_by, "checkpoint": best or None}
     if not trainer.is_global_zero:
         return recorder.record(scale, metrics, model.estimators(), **extra)
-    record = recorder.write(scale, metrics, model.estimators(), **extra)
+    try:
+        record = recorder.write(scale, metrics, model.estimators(), **extra)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise DiskFull(f"no space left on the device for {recorder.path}; the checkpoints are intact: free space and "
+                       f"measure the selected one with task=evaluate ckpt_path={best}") from None
     log.info("results: %s", record["metrics"])
     return record
