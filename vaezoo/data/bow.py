@@ -68,12 +68,15 @@ def read_feat_file(path: Path, vocab_size: int) -> BagOfWords:
     """Parse an NVDM ``.feat`` file, checking every entry; errors name the file and line."""
     indptr, indices, counts, labels = [0], [], [], []
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, "rb")
     except OSError as err:
         raise DataFileError(f"cannot read {path}: {err}") from None
     with handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.split()
+        for number, raw in enumerate(handle, start=1):
+            try:
+                fields = raw.decode("utf-8").split()
+            except UnicodeDecodeError:
+                raise DataFileError(f"{path}:{number}: not UTF-8 text; is this an NVDM .feat file?") from None
             if not fields:
                 raise DataFileError(f"{path}:{number}: empty line; expected 'LABEL id:count id:count ...'")
             labels.append(_parse_int(fields[0], path, number, "the label"))

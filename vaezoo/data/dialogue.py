@@ -57,11 +57,15 @@ def dialogue_pairs(path: Path) -> list[Pair]:
 
 def csv_pairs(path: Path) -> list[Pair]:
     """Rows ``line,reply`` of a pair CSV, already normalised; rows with an empty side are skipped."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"line", "reply"} <= set(reader.fieldnames):
-            raise DataFileError(f"{path}: expected a header with columns line,reply, found {reader.fieldnames}")
-        pairs = [(tuple(row["line"].split()), tuple(row["reply"].split())) for row in reader]
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or not {"line", "reply"} <= set(reader.fieldnames):
+                raise DataFileError(f"{path}: expected a header with columns line,reply, found {reader.fieldnames}")
+            pairs = [(tuple((row["line"] or "").split()), tuple((row["reply"] or "").split())) for row in reader]
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataFileError(f"{path}: not a UTF-8 CSV of line,reply pairs ({err}); replace it with a good copy "
+                            "(data.download=true fetches it)") from None
     return [p for p in pairs if p[0] and p[1]]
 
 

@@ -111,8 +111,9 @@ def read_lines(path: Path, cache_dir: Path) -> datasets.Dataset:
     try:
         return datasets.load_dataset("text", data_files=str(path), split="train",
                                      cache_dir=str(cache_dir / "hf"), keep_linebreaks=False)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise DataFileError(f"cannot read {path} as UTF-8 text: {err}") from None
+    except (OSError, ValueError, UnicodeDecodeError, datasets.exceptions.DatasetGenerationError) as err:
+        cause = err.__cause__ or err   # the generation error wraps the decoding error that explains it
+        raise DataFileError(f"cannot read {path} as UTF-8 text: {type(cause).__name__}: {cause}") from None
 
 
 def parse_lines(lines: datasets.Dataset, path: Path, line_format: str) -> datasets.Dataset:
