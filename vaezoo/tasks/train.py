@@ -105,6 +105,10 @@ def resume_directory(ckpt_path: str | None) -> Path | None:
     return None
 
 
+class DataLoaderCrash(VaezooError):
+    """A DataLoader worker process died (killed for memory, or a crash in a dataset)."""
+
+
 class DiskFull(VaezooError):
     """The disk filled while the run wrote a checkpoint or its curves."""
 
@@ -156,6 +160,14 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
             _record_stop(recorder, trainer, run_scale(cfg, list(overrides), datamodule.is_proxy, False),
                          "non_finite", error.checkpoint, str(error))
             raise
+        except RuntimeError as error:
+            if "DataLoader worker" not in str(error):
+                raise
+            last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+            raise DataLoaderCrash(f"a data-loading worker died during {phase} (step {trainer.global_step}): "
+                                  f"{str(error).splitlines()[0]} Often memory: lower data.num_workers (0 loads in "
+                                  "the main process) or data.batch_size"
+                                  + (f", then resume with ckpt_path={last}" if last else ", then rerun")) from None
         except OSError as error:
             if error.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
