@@ -101,6 +101,23 @@ def test_truncated_file_fails_at_setup_with_its_name(tmp_path, fixtures_dir):
         MNISTDataModule(root=str(tmp_path), val_size=20, download=False).setup()
 
 
+@pytest.mark.parametrize("file,change,says", [
+    ("t10k-labels-idx1-ubyte.gz", lambda labels: labels + 3, r"t10k-labels-idx1-ubyte.gz: label 1[0-2] of record \d+ "
+                                                             r"\(and \d+ more\) is outside 0..9"),
+    ("train-labels-idx1-ubyte.gz", lambda labels: labels[:-1], r"train-labels-idx1-ubyte.gz holds \(\d+,\) labels "
+                                                               r"for the \d+ images .* do not belong together"),
+    ("train-images-idx3-ubyte.gz", lambda images: images[:, :, :20], r"holds images of shape \(28, 20\), not "
+                                                                     r"\(28, 28\)"),
+])
+def test_files_that_disagree_are_named_before_training(tmp_path, fixtures_dir, file, change, says):
+    from vaezoo.data.idx import read_idx_gz, write_idx_gz
+    shutil.copytree(fixtures_dir / "mnist", tmp_path / "mnist")
+    target = tmp_path / "mnist" / file
+    write_idx_gz(target, change(read_idx_gz(target).astype("int64")))
+    with pytest.raises(DataFileError, match=says):
+        MNISTDataModule(root=str(tmp_path), val_size=20, download=False).setup()
+
+
 def test_embedded_sample_needs_no_root():
     assert (embedded_sample_dir() / "mnist" / "train-images-idx3-ubyte.gz").is_file()
     dm = MNISTDataModule(root=None, val_size=200)

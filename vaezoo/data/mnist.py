@@ -114,11 +114,24 @@ class MNISTDataModule(pl.LightningDataModule):
         """(images, labels) of train / val / test, whole: grey levels for dynamic training images."""
         return self._read_fixed() if self.binarization == "fixed" else self._read_dynamic()
 
+    def _read_pair(self, images_file: str, labels_file: str) -> tuple[np.ndarray, np.ndarray]:
+        """Images [n, 28, 28] and their n labels in 0..9, or DataFileError naming the file and what disagrees."""
+        images, labels = read_idx_gz(self.directory / images_file), read_idx_gz(self.directory / labels_file)
+        if images.ndim != 3 or images.shape[1:] != self.image_shape:
+            raise DataFileError(f"{self.directory / images_file} holds images of shape {images.shape[1:]}, not "
+                                f"{self.image_shape}: not MNIST; replace it with the original file")
+        if labels.ndim != 1 or len(labels) != len(images):
+            raise DataFileError(f"{self.directory / labels_file} holds {labels.shape} labels for the "
+                                f"{len(images)} images of {images_file}: the two files do not belong together")
+        bad = np.flatnonzero(labels > 9)
+        if len(bad):
+            raise DataFileError(f"{self.directory / labels_file}: label {int(labels[bad[0]])} of record "
+                                f"{int(bad[0])} (and {len(bad) - 1} more) is outside 0..9; replace the file")
+        return images, labels
+
     def _read_dynamic(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-        images = read_idx_gz(self.directory / "train-images-idx3-ubyte.gz")
-        labels = read_idx_gz(self.directory / "train-labels-idx1-ubyte.gz")
-        test_images = read_idx_gz(self.directory / "t10k-images-idx3-ubyte.gz")
-        test_labels = read_idx_gz(self.directory / "t10k-labels-idx1-ubyte.gz")
+        images, labels = self._read_pair("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+        test_images, test_labels = self._read_pair("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
         n_val = held_out_count(self.val_size, len(images), "data.val_size", self.directory)
         order = torch.randperm(len(images), generator=torch.Generator().manual_seed(self.split_seed))
         train_idx, val_idx = order[: len(images) - n_val], order[len(images) - n_val:]
@@ -142,6 +155,11 @@ class MNISTDataModule(pl.LightningDataModule):
                 arrays = {split: npz[key] for split, key in (("train", "train"), ("val", "valid"), ("test", "test"))}
         except (OSError, ValueError, KeyError) as err:
             raise DataFileError(f"{path} is not a readable npz with arrays train/valid/test ({err})") from None
+        pixels = self.image_shape[0] * self.image_shape[1]
+        for split, array in arrays.items():
+            if array.ndim != 2 or array.shape[1] != pixels:
+                raise DataFileError(f"{path}: array {split} has shape {array.shape}, not [n, {pixels}] binarised "
+                                    "images")
         # The fixed set carries no labels; -1 marks them as absent.
         return {split: (torch.from_numpy(a.astype(np.float32)), torch.full((len(a),), -1, dtype=torch.long))
                 for split, a in arrays.items()}
