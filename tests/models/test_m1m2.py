@@ -108,3 +108,11 @@ def test_table3_config_picks_the_pair_its_dimensions_and_its_paper_row(overrides
         z1_dim, z2_dim, z2_dim, z1_dim)
     (reference,) = cfg.paper_rows
     assert f"model={model_name}" in reference and paper_row(reference)["acc"] == accuracy
+
+
+def test_the_equal_weighting_objective_weights_both_batch_means_by_one_and_alpha_50():
+    from hydra.utils import instantiate
+    cfg = compose_config(["+experiment=davidson2018/table3", "objective=semi_supervised_equal"])
+    terms = instantiate(cfg.objective).terms
+    weights = {name: term.weight(Progress()) for name, term in terms.items()}
+    assert weights == {"labelled_bound": 1.0, "unlabelled_bound": 1.0, "classification": 50.0}
