@@ -117,6 +117,16 @@ class RunInterrupted(VaezooError):
     """A signal stopped the run; its results.json says ``stopped_by: interrupted``."""
 
 
+def _resume_point(trainer: pl.Trainer, phase: str, best: str) -> tuple[str | None, str]:
+    """The checkpoint to go on from after a stop, and what to do with it: during training the last
+    one (resume), after it the selected one (evaluate; Lightning's restore of that checkpoint
+    resets the callback's record of the last)."""
+    if phase == "training":
+        last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+        return (last, f"resume with ckpt_path={last}") if last else (None, "rerun: no checkpoint had been saved")
+    return (best, f"measure it with task=evaluate ckpt_path={best}") if best else (None, "rerun")
+
+
 def _record_stop(recorder: RunRecorder, trainer: pl.Trainer, scale: str, stopped_by: str, checkpoint: str | None,
                  failure: str) -> None:
     """results.json of a run that ended without a tested model: why, and its last good checkpoint."""
@@ -144,7 +154,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         check_fits(read_checkpoint(cfg.ckpt_path), model, cfg.ckpt_path)
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir, datamodule, model)
-        phase = "training"
+        phase, best = "training", ""
         try:
             trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
             stopped_by = stop_reason(trainer)
@@ -163,30 +173,26 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
         except RuntimeError as error:
             if "DataLoader worker" not in str(error):
                 raise
-            last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
             raise DataLoaderCrash(f"a data-loading worker died during {phase} (step {trainer.global_step}): "
                                   f"{str(error).splitlines()[0]} Often memory: lower data.num_workers (0 loads in "
-                                  "the main process) or data.batch_size"
-                                  + (f", then resume with ckpt_path={last}" if last else ", then rerun")) from None
+                                  f"the main process) or data.batch_size, then {_resume_point(trainer, phase, best)[1]}"
+                                  ) from None
         except OSError as error:
             if error.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
-            last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
             # Lightning writes checkpoints through a temporary file (fsspec transaction) and
             # results.json is written the same way: a write cut short leaves the earlier file whole.
             raise DiskFull(f"no space left on the device while writing {error.filename or 'the run'} during {phase} "
-                           f"(step {trainer.global_step}); the files written before are intact"
-                           + (f"; free space and resume with ckpt_path={last}" if last else "; free space and rerun")
-                           ) from None
+                           f"(step {trainer.global_step}); the files written before are intact; free space and "
+                           f"{_resume_point(trainer, phase, best)[1]}") from None
         except (KeyboardInterrupt, SystemExit):  # Lightning exits on Ctrl-C and raises SIGTERMException (SystemExit)
             if not trainer.interrupted:
                 raise
-            last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+            checkpoint, advice = _resume_point(trainer, phase, best)
             message = (f"interrupted (Ctrl-C or SIGTERM) during {phase}, at step {trainer.global_step} (epoch "
-                       f"{trainer.current_epoch}); "
-                       + (f"resume with ckpt_path={last}" if last else "no checkpoint had been saved"))
+                       f"{trainer.current_epoch}); {advice}")
             _record_stop(recorder, trainer, run_scale(cfg, list(overrides), datamodule.is_proxy, False),
-                         "interrupted", last or None, message)
+                         "interrupted", checkpoint, message)
             raise RunInterrupted(message) from None
     scale = run_scale(cfg, list(overrides), datamodule.is_proxy, stopped_by == "time_limit")
     metrics = {**{k: float(v) for k, v in validated[0].items() if k.startswith("val/")},
