@@ -234,11 +234,18 @@ def test_wasserstein_objectives_train_from_config(run_inprocess, overrides):
     assert m["test/elbo"] == pytest.approx(m["test/re"], rel=1e-6)   # no KL term: the bound is the reconstruction
 
 
+def subnormal_survives() -> bool:
+    return bool((torch.tensor([1e-39], dtype=torch.float32) * 1.0 != 0).item())   # 1e-39: subnormal in float32
+
+
 @pytest.mark.parametrize("flush", [True, False])
-def test_flush_denormal_decides_whether_subnormal_floats_survive_arithmetic(run_inprocess, flush):
-    try:
-        run_inprocess([f"flush_denormal={str(flush).lower()}"])
-        tiny = torch.tensor([1e-39], dtype=torch.float32) * 1.0   # subnormal in float32
-        assert (tiny == 0).item() is flush
-    finally:
-        torch.set_flush_denormal(False)
+def test_flush_denormal_holds_during_the_run_and_the_process_setting_comes_back(run_inprocess, monkeypatch, flush):
+    from vaezoo.tasks.train import subnormals_flushed
+    with subnormals_flushed(True):
+        assert not subnormal_survives()
+    assert subnormal_survives()   # restored
+    seen = []
+    real_set = torch.set_flush_denormal
+    monkeypatch.setattr(torch, "set_flush_denormal", lambda mode: (seen.append(mode), real_set(mode))[1])
+    run_inprocess([f"flush_denormal={str(flush).lower()}"])
+    assert seen == [flush, False] and subnormal_survives()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import errno
 import logging
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -135,16 +136,32 @@ def _record_stop(recorder: RunRecorder, trainer: pl.Trainer, scale: str, stopped
                        failure=failure)
 
 
+@contextmanager
+def subnormals_flushed(enabled: bool) -> Iterator[None]:
+    """Within: subnormal floats count as zero on the CPU (``torch.set_flush_denormal``), then the
+    process's own setting again (a run inside a notebook or a test leaves it as it found it).
+    Arithmetic on subnormals is 10-100x slower on x86 CPUs, and mixtures make many: the
+    responsibilities of a VampPrior's unused components underflow (Frey faces trained 20x slower
+    per step). Flushed, they change nothing above 1.2e-38; GPUs are not affected."""
+    was_flushed = bool((torch.tensor([1e-39], dtype=torch.float32) * 1.0 == 0).item())
+    torch.set_flush_denormal(enabled)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(was_flushed)
+
+
 def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> dict:
     """Train and test a validated config (see ``vaezoo.tasks.run_task``); write results.json.
 
     Raises DataFileError before training when a data file is missing or unreadable.
     """
+    with subnormals_flushed(bool(cfg.get("flush_denormal", True))):
+        return _train_and_test(cfg, output_dir, overrides)
+
+
+def _train_and_test(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...]) -> dict:
     output_dir = resume_directory(cfg.ckpt_path) or output_dir
-    # Arithmetic on subnormal floats is 10-100x slower on x86 CPUs, and mixtures make many: the
-    # responsibilities of a VampPrior's unused components underflow (Frey faces trained 20x slower
-    # per step). Flushed to zero they change nothing above 1.2e-38; GPUs are not affected.
-    torch.set_flush_denormal(bool(cfg.get("flush_denormal", True)))
     recorder = RunRecorder(cfg, output_dir)
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
