@@ -22,12 +22,12 @@ log = logging.getLogger(__name__)
 
 # Keys whose values are sizes of tensors and must be positive integers.
 SIZE_KEYS = ("dim", "in_features", "out_features", "hidden_sizes", "batch_size", "eval_batch_size",
-             "is_chunk", "val_is_examples")
+             "is_chunk", "val_is_examples", "num_pseudo_inputs", "num_components")
 # Keys that keep part of a dataset: a positive count, or a fraction in (0, 1).
 SUBSET_KEYS = ("subset", "train_subset")
 # Keys whose values must be positive numbers, and keys that must not be negative.
-POSITIVE_KEYS = ("lr", "val_size")
-NONNEGATIVE_KEYS = ("is_samples", "val_is_samples")
+POSITIVE_KEYS = ("lr", "val_size", "kappa_min", "kappa_max")
+NONNEGATIVE_KEYS = ("is_samples", "val_is_samples", "epochs")
 
 
 def _entries(node, keys: tuple[str, ...], path: str = "") -> Iterator[tuple[str, object]]:

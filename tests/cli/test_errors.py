@@ -46,7 +46,7 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     (["latent=gaussian", "prior=sphere_uniform"], r"supports differ"),
     (["latent=vmf", "prior=normal"], r"latent VMFHead lives in sphere space but prior StandardNormal"),
     (["model=graph_vae", "data=cora", "prior=vampprior"], r"passes pseudo-inputs through the model's encoder"),
-    (["objective.terms.kl.weight.epochs=-1"], r"objective.terms.kl.weight: Linear: epochs=-1 must be >= 0"),
+    (["objective.terms.kl.weight.epochs=-1"], r"objective.terms.kl.weight.epochs=-1: must be a number >= 0"),
     (["objective.terms.kl.weight._target_=vaezoo.objectives.Cyclical", "objective.terms.kl.weight.epochs=0"],
      r"objective.terms.kl.weight: Cyclical: need epochs > 0"),
     (["optimizer.main.optimizer.lr=0"], r"optimizer.main.optimizer.lr=0: must be a positive number"),
@@ -66,6 +66,9 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
                                              r"takes \['kappas', 'manifold_dims', 'samples'\]"),
     (["task=latent_knn", "~task.neighbours"], r"task.neighbours is missing: vaezoo.tasks.latent_knn.run needs it"),
     (["scale=huge"], r"scale='huge' is not one of"),
+    (["latent=vmf", "latent.kappa_min=abc"], r"latent.kappa_min='abc': must be a positive number"),
+    (["objective.terms.kl.weight.epochs=abc"], r"objective.terms.kl.weight.epochs='abc': must be a number >= 0"),
+    (["prior=vampprior", "prior.num_pseudo_inputs=abc"], r"prior.num_pseudo_inputs='abc': sizes must be positive"),
     (["+experiment=davidson2018/table2"], r"task=latent_knn needs ckpt_path=<run dir>/checkpoints/best.ckpt"),
     (["+experiment=davidson2018/table2", "ckpt_path=/nowhere/checkpoints/best.ckpt"], r"missing /nowhere"),
 ])

@@ -17,7 +17,7 @@ from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 from omegaconf import DictConfig
 
 from vaezoo.callbacks.non_finite import NonFiniteError
-from vaezoo.errors import VaezooError
+from vaezoo.errors import ConfigError, VaezooError
 from vaezoo.outputs import keep_earlier_metrics
 from vaezoo.results import RunRecorder, run_scale
 from vaezoo.safe_checkpoint import check_fits, read_checkpoint
@@ -166,7 +166,10 @@ def _train_and_test(cfg: DictConfig, output_dir: Path, overrides: list[str] | tu
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
-    model = build_model(cfg, data_sizes(datamodule))
+    try:
+        model = build_model(cfg, data_sizes(datamodule))
+    except (TypeError, ValueError) as err:  # a part's own check of a value the config gave it
+        raise ConfigError(f"the model could not be built from this config: {err}") from None
     if cfg.ckpt_path is not None:  # refused here, before any file of the run it resumes is touched
         check_fits(read_checkpoint(cfg.ckpt_path), model, cfg.ckpt_path)
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
