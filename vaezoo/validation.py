@@ -51,7 +51,7 @@ def _check_sizes(cfg: DictConfig) -> None:
         k: v for k, v in container.items() if k not in first}
     for where, value in _entries(ordered, SIZE_KEYS):
         for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            if not _is_int(v) or v <= 0:
                 raise ConfigError(f"{where}={value!r}: sizes must be positive integers")
     for keys, ok, what in ((POSITIVE_KEYS, lambda v: v > 0, "a positive number"),
                            (NONNEGATIVE_KEYS, lambda v: v >= 0, "a number >= 0")):
@@ -60,7 +60,7 @@ def _check_sizes(cfg: DictConfig) -> None:
                 raise ConfigError(f"{where}={value!r}: must be {what}")
     for where, value in _entries(ordered, SUBSET_KEYS):
         fraction = isinstance(value, float) and 0 < value < 1
-        count = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        count = _is_int(value) and value > 0
         if not (fraction or count):
             raise ConfigError(f"{where}={value!r}: must be a positive count or a fraction in (0, 1)")
 
