@@ -67,3 +67,6 @@ def load_data_pickle(path: Path) -> Any:
                             f"plain containers are loaded from data files") from None
     except (EOFError, ValueError, TypeError, AttributeError) as err:
         raise DataFileError(f"{path}: not a readable data pickle ({type(err).__name__}: {err})") from None
+    except (MemoryError, OverflowError):   # a corrupt length field declares a string of exabytes
+        raise DataFileError(f"{path}: not a readable data pickle (it declares an object larger than memory; "
+                            f"the file is {path.stat().st_size} bytes): truncated or corrupt, fetch it again") from None
