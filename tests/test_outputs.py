@@ -32,11 +32,25 @@ def test_resumed_run_keeps_the_curves_of_earlier_epochs(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv"]
 
 
-def test_interrupted_run_leaves_the_earlier_rows_on_disk(tmp_path):
+def test_a_resume_that_fails_puts_the_earlier_rows_back_with_its_own(tmp_path):
     write(tmp_path / "metrics.csv", [{"epoch": "0", "val/elbo": "-120"}])
     try:
         with keep_earlier_metrics(tmp_path):
+            write(tmp_path / "metrics.csv", [{"epoch": "1", "val/elbo": "-110"}])
             raise KeyboardInterrupt
     except KeyboardInterrupt:
         pass
-    assert read(tmp_path / "metrics.before-resume.csv")[0]["epoch"] == "0"
+    assert [r["epoch"] for r in read(tmp_path / "metrics.csv")] == ["0", "1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv"]
+
+
+def test_a_resume_that_fails_before_logging_leaves_the_file_as_it_was(tmp_path):
+    write(tmp_path / "metrics.csv", [{"epoch": "0", "val/elbo": "-120"}])
+    before = (tmp_path / "metrics.csv").read_bytes()
+    try:
+        with keep_earlier_metrics(tmp_path):
+            raise RuntimeError("the resumed model does not fit")
+    except RuntimeError:
+        pass
+    assert (tmp_path / "metrics.csv").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv"]

@@ -44,6 +44,11 @@ def keep_earlier_metrics(output_dir: Path) -> Iterator[None]:
         earlier = output_dir / f"metrics.before-resume-{index}.csv"
         index += 1
     current.replace(earlier)
-    yield
-    merge_metrics(earlier, current)
-    earlier.unlink()
+    try:
+        yield
+    finally:   # a resume that fails puts the earlier rows back too: the same file if it logged nothing
+        if current.is_file():
+            merge_metrics(earlier, current)
+            earlier.unlink()
+        else:
+            earlier.replace(current)

@@ -155,7 +155,7 @@ def test_slurm_launcher_and_ddp_trainer_compose():
                       return_hydra_config=True)
     assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
     assert cfg.hydra.launcher.tasks_per_node == cfg.hydra.launcher.gpus_per_node
-    assert cfg.trainer.strategy == "ddp" and cfg.trainer.devices == -1
+    assert cfg.trainer.strategy == "ddp" and cfg.trainer.devices == "auto" and cfg.trainer.accelerator == "auto"
 
 
 @pytest.mark.parametrize("overrides", [["latent=vmf", "latent.grad_correction=true", "latent.dim=6"],

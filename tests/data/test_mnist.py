@@ -1,4 +1,5 @@
 import shutil
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -13,12 +14,26 @@ def datamodule(fixtures_dir, **kwargs) -> MNISTDataModule:
     return MNISTDataModule(**{**defaults, **kwargs})
 
 
+def training_at(epoch, batch, training=True):
+    """What the binarisation reads of a Trainer: the mode, the rank and the batch's position."""
+    progress = SimpleNamespace(current=SimpleNamespace(ready=batch))
+    return SimpleNamespace(training=training, current_epoch=epoch, global_rank=0,
+                           fit_loop=SimpleNamespace(epoch_loop=SimpleNamespace(batch_progress=progress)))
+
+
+def binarized(dm, batch, epoch, index, training=True):
+    dm.trainer = training_at(epoch, index, training)
+    return dm.on_after_batch_transfer(batch, 0)
+
+
 def test_split_sizes_and_binary_values(fixtures_dir):
     dm = datamodule(fixtures_dir)
     dm.prepare_data()
     dm.setup()
     assert [len(dm.splits[s]) for s in ("train", "val", "test")] == [100, 20, 40]
-    x, y = next(iter(dm.train_dataloader()))
+    batch = next(iter(dm.train_dataloader()))
+    assert batch[0].shape == (16, 784) and not set(batch[0].unique().tolist()) <= {0.0, 1.0}   # grey levels
+    x, y = binarized(dm, batch, epoch=0, index=0)          # drawn once the batch is on its device
     assert x.shape == (16, 784) and set(x.unique().tolist()) <= {0.0, 1.0} and y.dtype == torch.long
     assert set(dm.splits["test"].tensors[0].unique().tolist()) == {0.0, 1.0}
 
@@ -26,13 +41,13 @@ def test_split_sizes_and_binary_values(fixtures_dir):
 def test_training_images_are_rebinarised_every_epoch_and_evaluation_images_are_fixed(fixtures_dir):
     dm = datamodule(fixtures_dir)
     dm.setup()
-    collate = dm.train_dataloader().collate_fn
-    loader = torch.utils.data.DataLoader(dm.splits["train"], batch_size=100, collate_fn=collate)
-    first, second = next(iter(loader))[0], next(iter(loader))[0]
-    grey = dm.splits["train"].tensors[0]
+    grey = dm.splits["train"].tensors
+    first, second = binarized(dm, grey, 0, 0)[0], binarized(dm, grey, 1, 0)[0]
     assert not torch.equal(first, second)
+    assert torch.equal(first, binarized(dm, grey, 0, 0)[0])          # keyed by the batch's place: resumable
+    assert torch.equal(binarized(dm, grey, 0, 0, training=False)[0], grey[0])   # evaluation: untouched
     # Each draw is Bernoulli(grey): its mean over pixels matches the grey level's mean.
-    assert abs(first.mean().item() - grey.mean().item()) < 0.01
+    assert abs(first.mean().item() - grey[0].mean().item()) < 0.01
     again = datamodule(fixtures_dir)
     again.setup()
     assert torch.equal(dm.splits["test"].tensors[0], again.splits["test"].tensors[0])

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from tests.data.test_mnist import training_at
 from vaezoo.data import SemiSupervisedMNIST
 from vaezoo.data.semi_supervised import balanced_label_indices
 from vaezoo.errors import ConfigError, DataFileError
@@ -44,9 +45,12 @@ def test_each_training_step_gets_a_labelled_and_an_unlabelled_binary_batch(fixtu
     batches = list(loader)
     assert len(batches) == 5  # 80 unlabelled images / 16; the 20 labelled ones cycle
     (batch, _, _) = batches[0]
-    (x_l, y_l), (x_u, _) = batch["labelled"], batch["unlabelled"]
+    dm.trainer = training_at(epoch=0, batch=0)
+    binary = dm.on_after_batch_transfer(batch, 0)          # drawn once the batch is on its device
+    (x_l, y_l), (x_u, _) = binary["labelled"], binary["unlabelled"]
     assert x_l.shape == (16, 784) and x_u.shape == (16, 784) and y_l.dtype == torch.long
     assert set(torch.cat([x_l, x_u]).unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(y_l, batch["labelled"][1])
 
 
 def test_label_counts_that_cannot_be_balanced_are_refused(fixtures_dir):

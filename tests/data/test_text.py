@@ -160,23 +160,38 @@ def test_bucket_sampler_covers_every_example_and_splits_across_ranks(monkeypatch
     random_batches = [list(range(i, min(i + 16, 1003))) for i in range(0, 1003, 16)]
     assert mean_spread(batches) < 0.2 * mean_spread(random_batches)  # near-uniform lengths per batch
     assert [b for b in sampler] != batches  # a new order next epoch
-    monkeypatch.setattr(BucketBatchSampler, "_world", lambda self: (2, self.rank))
     per_rank = []
     for rank in (0, 1):
+        monkeypatch.setattr("vaezoo.data.batching.world", lambda rank=rank: (2, rank))
         s = BucketBatchSampler(lengths, batch_size=16, shuffle=True, seed=1)
-        s.rank = rank
         per_rank.append(list(s))
     assert len(per_rank[0]) == len(per_rank[1]) == len(s)
     assert {i for b in per_rank[0] + per_rank[1] for i in b} == set(range(1003))
 
 
-def test_trainer_leaves_batch_sharding_to_the_bucket_sampler(tmp_path):
-    """Lightning cannot inject a distributed sampler into a batch sampler; the text DataModule's
-    sampler shards batches across ranks itself, so the Trainer is told not to try."""
+def test_bucket_sampler_resumes_after_the_batches_of_an_epoch_already_trained():
+    lengths = torch.randint(2, 60, (500,), generator=torch.Generator().manual_seed(0)).tolist()
+    straight = BucketBatchSampler(lengths, batch_size=16, shuffle=True, seed=1)
+    epochs = [list(straight), list(straight)]
+    resumed = BucketBatchSampler(lengths, batch_size=16, shuffle=True, seed=1)
+    resumed.resume(1, 5)
+    assert list(resumed) == epochs[1][5:]
+    assert list(resumed) != epochs[1]   # and the next epoch starts at its first batch
+
+
+def test_trainer_leaves_sharding_to_the_samplers(tmp_path):
+    """Lightning cannot inject a distributed sampler into a batch sampler, and its own would pad the
+    evaluation splits: vaezoo's samplers shard training data themselves, for every DataModule."""
     from tests.cli.conftest import compose_config
     from vaezoo.tasks.train import build_trainer
 
     cfg = compose_config(["+experiment=table3", "trainer.enable_progress_bar=false", "callbacks.progress=null"])
     text_module = TextDataModule(str(tmp_path), "ptb")
     assert build_trainer(cfg, tmp_path, text_module)._accelerator_connector.use_distributed_sampler is False
-    assert build_trainer(cfg, tmp_path)._accelerator_connector.use_distributed_sampler is True
+    assert build_trainer(cfg, tmp_path)._accelerator_connector.use_distributed_sampler is False
+
+
+def test_evaluation_batches_are_not_split_across_ranks(monkeypatch):
+    monkeypatch.setattr("vaezoo.data.batching.world", lambda: (2, 1))
+    sampler = BucketBatchSampler(list(range(2, 50)), batch_size=8, shuffle=False)
+    assert len(sampler) == 6 and sorted(i for b in sampler for i in b) == list(range(48))

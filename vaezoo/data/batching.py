@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.distributed as dist
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Sampler
 
+from vaezoo.data.order import world
 from vaezoo.data.vocab import PAD
 
 
@@ -96,9 +96,10 @@ class BucketBatchSampler(Sampler[list[int]]):
     Training order (``shuffle=True``): each epoch permutes the examples, cuts the permutation into
     pools of ``pool_batches`` batches, sorts each pool by length, cuts it into batches and shuffles
     the batches: random batches, each of near-uniform length. Evaluation order: sorted by length.
-    Under DDP every rank takes every ``world_size``-th batch of the same order (the batch count is
-    padded by repeating batches so that ranks stay in step), since Lightning's distributed
-    sampler cannot split a batch sampler. Written here because neither torch nor Lightning ships
+    Under DDP every rank trains on every ``world_size``-th batch of the same order (the batch count
+    is padded by repeating batches so that ranks stay in step), since Lightning's distributed
+    sampler cannot split a batch sampler; evaluation batches are not split (every rank evaluates
+    the whole split, so that metrics count each sentence once). Written here because neither torch nor Lightning ships
     a length-bucketing batch sampler.
     """
 
@@ -111,15 +112,16 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.shuffle = shuffle
         self.seed = seed
         self.pool = batch_size * pool_batches
-        self.epoch = 0
+        self.epoch, self.skip = 0, 0
 
     def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+        """Lightning calls this before every epoch; the epoch ``resume`` placed the sampler in keeps its place."""
+        if epoch != self.epoch:
+            self.epoch, self.skip = epoch, 0
 
-    def _world(self) -> tuple[int, int]:
-        if dist.is_available() and dist.is_initialized():
-            return dist.get_world_size(), dist.get_rank()
-        return 1, 0
+    def resume(self, epoch: int, batches: int) -> None:
+        """Continue after this rank's first ``batches`` batches of ``epoch`` (``vaezoo.callbacks.ExactResume``)."""
+        self.epoch, self.skip = epoch, batches
 
     def _batches(self) -> list[np.ndarray]:
         n = len(self.lengths)
@@ -136,18 +138,22 @@ class BucketBatchSampler(Sampler[list[int]]):
         return [batches[i] for i in rng.permutation(len(batches))]
 
     def __iter__(self) -> Iterator[list[int]]:
+        # A generator: the order is drawn at the first batch, after Lightning has set the epoch and
+        # ExactResume the position (Lightning creates a resumed run's iterator before either).
         batches = self._batches()
-        world, rank = self._world()
-        if world > 1:
-            per_rank = math.ceil(len(batches) / world)
-            batches = (batches * world)[: per_rank * world][rank::world]
+        processes, rank = world()
+        if processes > 1 and self.shuffle:
+            per_rank = math.ceil(len(batches) / processes)
+            batches = (batches * processes)[: per_rank * processes][rank::processes]
+        batches, self.skip = batches[self.skip:], 0
         if self.shuffle:
             self.epoch += 1  # a new order next epoch even if no one calls set_epoch
-        return (b.tolist() for b in batches)
+        for batch in batches:
+            yield batch.tolist()
 
     def __len__(self) -> int:
         batches = math.ceil(len(self.lengths) / self.batch_size) if not self.shuffle else sum(
             math.ceil(min(self.pool, len(self.lengths) - s) / self.batch_size)
             for s in range(0, len(self.lengths), self.pool))
-        world, _ = self._world()
-        return math.ceil(batches / world)
+        processes = world()[0] if self.shuffle else 1
+        return math.ceil(batches / processes)

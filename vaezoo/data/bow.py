@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from vaezoo.data.corpus import CorpusDataModule
+from vaezoo.data.order import shuffled_loader
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.splits import held_out_count, kept_count
 from vaezoo.errors import ConfigError, DataFileError
@@ -153,12 +154,15 @@ class BagOfWordsDataModule(CorpusDataModule):
         batch_size / eval_batch_size: documents per training / evaluation batch.
         subset: keep the first ``subset`` documents of each split (a count, or a fraction if < 1).
         train_subset: the same for the training documents only; validation and test stay whole.
+        shuffle_seed: seed of the training order (the run's seed).
     """
 
     def __init__(self, root: str, corpus: str = "20ng", val_size: float = 1000, split_seed: int = 0,
                  batch_size: int = 64, eval_batch_size: int = 500, subset: float | None = None,
-                 train_subset: float | None = None, num_workers: int = 0, download: bool = True) -> None:
+                 train_subset: float | None = None, num_workers: int = 0, download: bool = True,
+                 shuffle_seed: int = 0) -> None:
         super().__init__()
+        self.shuffle_seed = shuffle_seed
         if corpus not in BOW_CORPORA:
             raise ConfigError(f"data.corpus={corpus!r} is not one of {sorted(BOW_CORPORA)}")
         self.corpus = corpus
@@ -195,6 +199,8 @@ class BagOfWordsDataModule(CorpusDataModule):
 
     def loader(self, split: str, shuffle: bool = False) -> DataLoader:
         data = self.splits[split]
-        return DataLoader(data, batch_size=self.batch_size if shuffle else self.eval_batch_size, shuffle=shuffle,
-                          collate_fn=data.collate, num_workers=self.num_workers)
+        if shuffle:
+            return shuffled_loader(data, self.batch_size, self.shuffle_seed, collate_fn=data.collate,
+                                   num_workers=self.num_workers)
+        return DataLoader(data, batch_size=self.eval_batch_size, collate_fn=data.collate, num_workers=self.num_workers)
 

@@ -80,8 +80,6 @@ class DialogueDataModule(SentenceDataModule):
         subset / train_subset: as ``TextDataModule`` (smoke and reduced-scale runs).
     """
 
-    shards_batches = True
-
     def __init__(self, root: str, max_vocab: int | None = 20000, max_len: int = 20, batch_size: int = 128,
                  eval_batch_size: int = 256, test_file: str = "de_duplicated", subset: float | None = None,
                  train_subset: float | None = None, num_workers: int = 0, download: bool = True,

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from vaezoo.data.order import shuffled_loader
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.safe_pickle import load_data_pickle
 from vaezoo.data.splits import held_out_count
@@ -44,6 +45,7 @@ class FreyFacesDataModule(pl.LightningDataModule):
         root: data root holding ``frey/freyfaces.pkl``.
         val_size, test_size: held-out faces (counts, or fractions < 1).
         split_seed: seed of the permutation before splitting.
+        shuffle_seed: seed of the training order (the run's seed).
         batch_size / eval_batch_size: training / evaluation batch sizes.
         subset: keep only the first ``subset`` faces of every split (smoke runs).
         download: fetch the file (md5-checked) when it is missing and the network allows.
@@ -53,9 +55,10 @@ class FreyFacesDataModule(pl.LightningDataModule):
     image_shape = IMAGE_SHAPE
 
     def __init__(self, root: str, val_size: float = 200, test_size: float = 200, split_seed: int = 0,
-                 batch_size: int = 100, eval_batch_size: int = 100, subset: int | None = None,
-                 num_workers: int = 0, download: bool = True) -> None:
+                 shuffle_seed: int = 0, batch_size: int = 100, eval_batch_size: int = 100,
+                 subset: int | None = None, num_workers: int = 0, download: bool = True) -> None:
         super().__init__()
+        self.shuffle_seed = shuffle_seed
         self.directory = resolve_root(root) / "frey"
         self.val_size, self.test_size, self.split_seed = val_size, test_size, split_seed
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
@@ -79,7 +82,7 @@ class FreyFacesDataModule(pl.LightningDataModule):
                        for name, index in parts.items()}
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(self.splits["train"], batch_size=self.batch_size, shuffle=True, num_workers=self.num_workers)
+        return shuffled_loader(self.splits["train"], self.batch_size, self.shuffle_seed, num_workers=self.num_workers)
 
     def val_dataloader(self) -> DataLoader:
         return DataLoader(self.splits["val"], batch_size=self.eval_batch_size, num_workers=self.num_workers)

@@ -3,7 +3,9 @@ or the fixed binarisation of Larochelle & Murray (2011).
 
 Dynamic binarisation: every training batch draws x ~ Bernoulli(pixel / 255) anew, so each
 epoch sees new binary images; validation and test images are binarised once with a fixed
-seed, so every evaluation sees the same data. The official 60k training images are split
+seed, so every evaluation sees the same data. The training draw happens after the batch reaches
+its device, from a generator keyed by (seed, rank, epoch, batch): a resumed run draws the same
+images as an uninterrupted one, and a GPU draws them itself. The official 60k training images are split
 50k/10k into train/validation by a permutation drawn with ``split_seed`` (default 0).
 """
 
@@ -15,9 +17,10 @@ from pathlib import Path
 import lightning.pytorch as pl
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset, default_collate
+from torch.utils.data import DataLoader, TensorDataset
 
 from vaezoo.data.idx import read_idx_gz
+from vaezoo.data.order import batch_position, mix_seed, shuffled_loader
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.splits import held_out_count
 from vaezoo.errors import ConfigError, DataFileError
@@ -43,10 +46,25 @@ def embedded_sample_dir() -> Path:
     return Path(str(resources.files("vaezoo.data") / "sample"))
 
 
-def dynamic_binarize(batch):
-    """Collate, then draw binary pixels from the grey levels: new images at every epoch."""
-    x, y = default_collate(batch)
-    return torch.bernoulli(x), y
+def binarize(grey: torch.Tensor, seed: int) -> torch.Tensor:
+    """Binary pixels x ~ Bernoulli(grey), drawn on ``grey``'s device from a generator seeded ``seed``."""
+    generator = torch.Generator(device=grey.device).manual_seed(seed)
+    return torch.bernoulli(grey, generator=generator)
+
+
+def _binarize_pair(pair, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    images, labels = pair
+    return binarize(images, seed), labels
+
+
+def binarize_training_batch(batch, trainer, seed: int):
+    """The (images, labels) pairs of a training batch (one, or a dict of them from a
+    ``CombinedLoader``) with binary images, keyed by (seed, rank, epoch, batch, part)."""
+    key = (seed, trainer.global_rank, *batch_position(trainer))
+    if isinstance(batch, dict):
+        return {name: _binarize_pair(pair, mix_seed(*key, part))
+                for part, (name, pair) in enumerate(sorted(batch.items()))}
+    return _binarize_pair(batch, mix_seed(*key, 0))
 
 
 class MNISTDataModule(pl.LightningDataModule):
@@ -58,6 +76,7 @@ class MNISTDataModule(pl.LightningDataModule):
         val_size: validation images taken from the training file: a count, or a fraction < 1.
         split_seed: seed of the train/validation permutation.
         eval_binarization_seed: seed of the one-off binarisation of validation and test images.
+        shuffle_seed: seed of the training order and of the dynamic binarisation (the run's seed).
         batch_size / eval_batch_size: training / evaluation batch sizes.
         subset: keep only the first ``subset`` examples of every split (smoke runs).
         download: fetch missing idx files (md5-checked) when the network allows.
@@ -72,6 +91,7 @@ class MNISTDataModule(pl.LightningDataModule):
         val_size: float = 10_000,
         split_seed: int = 0,
         eval_binarization_seed: int = 0,
+        shuffle_seed: int = 0,
         batch_size: int = 64,
         eval_batch_size: int = 500,
         subset: int | None = None,
@@ -86,6 +106,7 @@ class MNISTDataModule(pl.LightningDataModule):
         self.val_size = val_size
         self.split_seed = split_seed
         self.eval_binarization_seed = eval_binarization_seed
+        self.shuffle_seed = shuffle_seed
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
         self.subset = subset
@@ -165,9 +186,13 @@ class MNISTDataModule(pl.LightningDataModule):
                 for split, a in arrays.items()}
 
     def train_dataloader(self) -> DataLoader:
-        collate = dynamic_binarize if self.binarization == "dynamic" else None
-        return DataLoader(self.splits["train"], batch_size=self.batch_size, shuffle=True, drop_last=False,
-                          num_workers=self.num_workers, collate_fn=collate)
+        """Grey levels (dynamic binarisation: drawn in ``on_after_batch_transfer``) in ``SeededShuffle`` order."""
+        return shuffled_loader(self.splits["train"], self.batch_size, self.shuffle_seed, num_workers=self.num_workers)
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        if self.binarization != "dynamic" or self.trainer is None or not self.trainer.training:
+            return batch
+        return binarize_training_batch(batch, self.trainer, self.shuffle_seed)
 
     def val_dataloader(self) -> DataLoader:
         return DataLoader(self.splits["val"], batch_size=self.eval_batch_size, num_workers=self.num_workers)

@@ -13,7 +13,8 @@ import torch
 from lightning.pytorch.utilities.combined_loader import CombinedLoader
 from torch.utils.data import DataLoader, TensorDataset
 
-from vaezoo.data.mnist import MNISTDataModule, dynamic_binarize
+from vaezoo.data.mnist import MNISTDataModule
+from vaezoo.data.order import mix_seed, shuffled_loader
 from vaezoo.errors import ConfigError, DataFileError
 
 NUM_CLASSES = 10
@@ -83,9 +84,10 @@ class SemiSupervisedMNIST(MNISTDataModule):
         return {"labelled": self.num_labelled, "unlabelled": self.num_unlabelled}
 
     def train_dataloader(self) -> CombinedLoader:
-        def loader(name: str, batch_size: int) -> DataLoader:
-            return DataLoader(self.splits[name], batch_size=batch_size, shuffle=True, num_workers=self.num_workers,
-                              collate_fn=dynamic_binarize)
+        def loader(name: str, batch_size: int, seed: int) -> DataLoader:
+            return shuffled_loader(self.splits[name], batch_size, seed, num_workers=self.num_workers)
 
-        return CombinedLoader({"labelled": loader("labelled", min(self.batch_size, self.num_labelled)),
-                               "unlabelled": loader("unlabelled", self.batch_size)}, mode="max_size_cycle")
+        # Grey levels, binarised after transfer (MNISTDataModule.on_after_batch_transfer).
+        labelled = loader("labelled", min(self.batch_size, self.num_labelled), self.shuffle_seed)
+        unlabelled = loader("unlabelled", self.batch_size, mix_seed(self.shuffle_seed, 1))
+        return CombinedLoader({"labelled": labelled, "unlabelled": unlabelled}, mode="max_size_cycle")

@@ -173,8 +173,6 @@ class TextDataModule(SentenceDataModule):
         download: fetch missing files when the network allows.
     """
 
-    shards_batches = True  # BucketBatchSampler splits batches across DDP ranks itself
-
     def __init__(
         self,
         root: str,

@@ -273,22 +273,23 @@ class LatentVariableModel(pl.LightningModule, ABC):
                  for k, v in self._epoch_sums.items()}
         self.log_dict(means, sync_dist=True)
         if not self.automatic_optimization:
-            self._step_schedulers()
+            self.step_epoch_schedulers(self.trainer.callback_metrics)
 
-    def _step_schedulers(self) -> None:
+    def step_epoch_schedulers(self, metrics: Mapping[str, torch.Tensor | float]) -> None:
         """Manual optimisation: Lightning leaves the epoch-wise schedulers to the model, and drops
-        their ``monitor``, so a plateau scheduler reads its ``Optimization``'s."""
+        their ``monitor``, so a plateau scheduler reads its ``Optimization``'s in ``metrics`` (the
+        epoch's; ``ExactResume`` replays this step after a resume from an epoch's last checkpoint,
+        which is written before it)."""
         underlying = {name: optimizer.optimizer
                       for name, optimizer in zip(self.optimizations, self.optimizers(), strict=True)}
         for config in self.trainer.lr_scheduler_configs:
             if isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 name = next(n for n, o in underlying.items() if o is config.scheduler.optimizer)
                 monitor = self.optimizations[name].monitor
-                if monitor not in self.trainer.callback_metrics:
+                if monitor not in metrics:
                     raise ValueError(f"optimizer.{name}: its ReduceLROnPlateau reads {monitor}, which this run does "
-                                     f"not log; set optimizer.{name}.monitor to one of "
-                                     f"{sorted(self.trainer.callback_metrics)}")
-                config.scheduler.step(self.trainer.callback_metrics[monitor])
+                                     f"not log; set optimizer.{name}.monitor to one of {sorted(metrics)}")
+                config.scheduler.step(metrics[monitor])
             else:
                 config.scheduler.step()
 

@@ -16,6 +16,7 @@ import lightning.pytorch as pl
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from vaezoo.callbacks.exact_resume import ExactResume
 from vaezoo.results import RunRecorder, override_keys, run_scale, worst_scale
 from vaezoo.tasks.checkpoints import load_trained, source_epochs, source_run, source_scale
 
@@ -40,8 +41,10 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     model, datamodule, state = load_trained(checkpoint, source)
     model.configure_evaluation(instantiate(evaluation_settings(cfg, source, overrides)))
     limit = cfg.trainer.limit_test_batches if cfg.smoke else source.trainer.get("limit_test_batches")
+    # Test batches draw the trained run's streams (keyed by its seed): the same settings give its numbers.
     trainer = pl.Trainer(accelerator=source.trainer.get("accelerator", "auto"), devices=1, logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False, limit_test_batches=limit)
+                         enable_checkpointing=False, enable_progress_bar=False, limit_test_batches=limit,
+                         callbacks=[ExactResume(source.seed)])
     trainer.test(model, datamodule=datamodule, verbose=False)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}
     # The trained run's protocol, under this command's eval.* overrides.

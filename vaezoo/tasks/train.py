@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -14,7 +16,9 @@ from hydra.utils import instantiate
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.callbacks import EarlyStopping, Timer
 from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
-from omegaconf import DictConfig
+from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.plugins.environments import SLURMEnvironment
+from omegaconf import DictConfig, OmegaConf
 
 from vaezoo.callbacks.non_finite import NonFiniteError
 from vaezoo.errors import ConfigError, VaezooError
@@ -66,14 +70,20 @@ def build_model(cfg: DictConfig, sizes: dict[str, int] | None = None) -> pl.Ligh
 
 def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDataModule | None = None,
                   model: pl.LightningModule | None = None) -> pl.Trainer:
-    """The Trainer of ``cfg.trainer`` with the run's callbacks and loggers. A DataModule whose batch
-    sampler splits batches across DDP ranks itself (``shards_batches``) gets no distributed
-    sampler injected by Lightning, which cannot wrap a batch sampler. A model that optimises
-    manually updates parts of itself per backward (a critic, an inner loop), so DDP must expect
-    parameters without gradients."""
+    """The Trainer of ``cfg.trainer`` with the run's callbacks and loggers.
+
+    Lightning injects no distributed sampler: vaezoo's training samplers split the data across DDP
+    ranks themselves (``vaezoo.data.order``; Lightning's would restart a resumed epoch and pads
+    evaluation with repeated examples), and every rank evaluates whole splits, so that a metric
+    reduced over ranks counts each example once. A model that optimises manually updates parts of
+    itself per backward (a critic, an inner loop), so DDP must expect parameters without gradients."""
     callbacks = [instantiate(c) for c in cfg.callbacks.values() if c is not None]
-    if cfg.trainer.get("enable_progress_bar") is False:
+    if cfg.trainer.get("enable_progress_bar") is False or not sys.stderr.isatty():
+        # A bar redraws a terminal line; in a log file it is noise (ProgressLog writes lines there).
         callbacks = [c for c in callbacks if not isinstance(c, pl.callbacks.ProgressBar)]
+        progress_off = {"enable_progress_bar": False}
+    else:
+        progress_off = {}
     for callback in callbacks:
         if isinstance(callback, pl.callbacks.ModelCheckpoint):
             callback.dirpath = str(output_dir / "checkpoints")
@@ -83,11 +93,34 @@ def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDat
         # The vMF normaliser, entropy and KL are computed in float64, which MPS does not have.
         log.warning("trainer.accelerator=auto: using the CPU, not MPS (no float64 on MPS)")
         accelerator = "cpu"
-    extra = {"use_distributed_sampler": False} if getattr(datamodule, "shards_batches", False) else {}
+    extra = {"use_distributed_sampler": False}
+    if SLURMEnvironment.detect() and not cfg.trainer.get("plugins"):
+        # Requeueing belongs to the launcher (hydra/launcher=slurm: submitit) or the job script:
+        # Lightning's would requeue a second time, saving from a signal handler mid-step.
+        extra["plugins"] = [SLURMEnvironment(auto_requeue=False)]
     if model is not None and not model.automatic_optimization and cfg.trainer.get("strategy") == "ddp":
         extra["strategy"] = "ddp_find_unused_parameters_true"
+    for logger in loggers:   # the composed config, where a logger keeps one (W&B); config.yaml has it already
+        if not isinstance(logger, CSVLogger):
+            logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     return instantiate(cfg.trainer, accelerator=accelerator, callbacks=callbacks, logger=loggers,
-                       default_root_dir=str(output_dir), **extra)
+                       default_root_dir=str(output_dir), **extra, **progress_off)
+
+
+def checkpoint_to_resume(ckpt_path: str | None, output_dir: Path) -> str | None:
+    """``ckpt_path`` as given; ``ckpt_path=last``: the run folder's own last checkpoint, if it has one.
+    A job SLURM has requeued (``SLURM_RESTART_COUNT`` > 0: submitit after a time-out or a
+    preemption, or ``#SBATCH --requeue``) takes ``last`` by itself: it continues where it stopped."""
+    if ckpt_path is None and int(os.environ.get("SLURM_RESTART_COUNT", "0") or 0) > 0:
+        ckpt_path = "last"
+    if ckpt_path != "last":
+        return ckpt_path
+    last = output_dir / "checkpoints" / "last.ckpt"
+    if last.is_file():
+        log.info("ckpt_path=last: resuming from %s", last)
+        return str(last)
+    log.info("ckpt_path=last: no checkpoint in %s yet; training from the start", last.parent)
+    return None
 
 
 def resume_directory(ckpt_path: str | None) -> Path | None:
@@ -161,7 +194,8 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
 
 
 def _train_and_test(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...]) -> dict:
-    output_dir = resume_directory(cfg.ckpt_path) or output_dir
+    ckpt_path = checkpoint_to_resume(cfg.ckpt_path, output_dir)
+    output_dir = resume_directory(ckpt_path) or output_dir
     recorder = RunRecorder(cfg, output_dir)
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
@@ -170,13 +204,13 @@ def _train_and_test(cfg: DictConfig, output_dir: Path, overrides: list[str] | tu
         model = build_model(cfg, data_sizes(datamodule))
     except (TypeError, ValueError) as err:  # a part's own check of a value the config gave it
         raise ConfigError(f"the model could not be built from this config: {err}") from None
-    if cfg.ckpt_path is not None:  # refused here, before any file of the run it resumes is touched
-        check_fits(read_checkpoint(cfg.ckpt_path), model, cfg.ckpt_path)
+    if ckpt_path is not None:  # refused here, before any file of the run it resumes is touched
+        check_fits(read_checkpoint(ckpt_path), model, ckpt_path)
     with keep_earlier_metrics(output_dir) if rank_zero_only.rank == 0 else nullcontext():
         trainer = build_trainer(cfg, output_dir, datamodule, model)
         phase, best = "training", ""
         try:
-            trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)
+            trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
             stopped_by = stop_reason(trainer)
             best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
             # The selected model's validation numbers too: some tables report the dev split (Xu & Durrett,

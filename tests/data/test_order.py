@@ -1,0 +1,69 @@
+"""The training order is a function of (seed, epoch, pass): a resumed run can be placed at any batch."""
+
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+from vaezoo.data.order import SeededShuffle, mix_seed, shuffled_loader
+
+
+def epoch_order(sampler, epoch):
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+def test_the_order_depends_on_seed_epoch_and_pass_only():
+    a, b = SeededShuffle(100, seed=3), SeededShuffle(100, seed=3)
+    first = epoch_order(a, 0)
+    assert sorted(first) == list(range(100))
+    assert first == epoch_order(b, 0)                     # a new sampler, the same epoch: the same order
+    torch.manual_seed(123)                                # the global random state plays no part
+    assert epoch_order(a, 2) == epoch_order(b, 2)
+    assert epoch_order(a, 1) != epoch_order(a, 2)
+    assert epoch_order(SeededShuffle(100, seed=4), 1) != epoch_order(a, 1)
+    a.set_epoch(5)
+    first, second = list(a), list(a)                      # a loader cycled within one epoch: new passes
+    assert first != second and sorted(second) == list(range(100))
+
+
+def test_resume_places_the_sampler_after_the_batches_trained():
+    straight = SeededShuffle(100, seed=0)
+    straight.set_epoch(2)
+    passes = [list(straight), list(straight), list(straight)]
+    resumed = SeededShuffle(100, seed=0)
+    resumed.resume(2, batches=3, batch_size=32)          # 4 batches per pass: pass 0, after 96 indices
+    resumed.set_epoch(2)                                  # Lightning sets the same epoch: the place is kept
+    assert list(resumed) == passes[0][96:]
+    assert list(resumed) == passes[1]
+    resumed.resume(2, batches=9, batch_size=32)           # pass 2, after 1 batch
+    assert list(resumed) == passes[2][32:]
+    resumed.resume(2, batches=3, batch_size=32)
+    resumed.set_epoch(3)                                  # another epoch: a fresh start
+    assert list(resumed) == epoch_order(SeededShuffle(100, seed=0), 3)
+
+
+@pytest.mark.parametrize("size", [10, 11])
+def test_ranks_take_disjoint_equal_shares_covering_every_index(monkeypatch, size):
+    shares = []
+    for rank in (0, 1, 2):
+        monkeypatch.setattr("vaezoo.data.order.world", lambda rank=rank: (3, rank))
+        sampler = SeededShuffle(size, seed=0)
+        shares.append(epoch_order(sampler, 1))
+        assert len(shares[-1]) == len(sampler) == -(-size // 3)
+    assert set().union(*map(set, shares)) == set(range(size))
+    assert sum(map(len, shares)) - size < 3               # padded with at most ranks - 1 repeats
+
+
+def test_mixed_seeds_are_deterministic_distinct_and_63_bit():
+    assert mix_seed(0, 1) == mix_seed(0, 1)
+    keys = [(s, e) for s in range(20) for e in range(20)]
+    seeds = {mix_seed(*key) for key in keys}
+    assert len(seeds) == len(keys) and all(0 <= s < 2**63 for s in seeds)
+    assert mix_seed(0, 1) != mix_seed(1, 0)
+
+
+def test_shuffled_loader_batches_in_the_sampler_order():
+    data = TensorDataset(torch.arange(10))
+    loader = shuffled_loader(data, batch_size=4, seed=1)
+    batches = [b[0].tolist() for b in loader]
+    assert [len(b) for b in batches] == [4, 4, 2] and sorted(sum(batches, [])) == list(range(10))

@@ -1,0 +1,146 @@
+"""Resume a run from any checkpoint and end with the numbers an uninterrupted run ends with.
+
+Lightning restores the model, the optimisers, the schedulers and the loops, but not the random
+state, and it restarts a resumed epoch's loader from its first batch. Two things close the gap:
+
+- Random numbers are keyed by position: before every training batch, torch's (CPU and CUDA),
+  NumPy's and Python's generators are seeded from (seed, rank, epoch, batch). A batch therefore
+  draws the same noise (reparameterised samples, word dropout) however the run got there: straight,
+  or resumed after a kill, and whatever ran in between (prefetching, a sanity check). Evaluation
+  batches are keyed by (seed, stage, epoch, batch) without the rank: a checkpoint's validation
+  and test numbers depend on nothing but its weights and the seed, and every DDP process, which
+  evaluates whole splits, draws what a single process draws.
+- The data order is keyed the same way (``vaezoo.data.order``), and the epoch and the number of
+  batches already trained in it are saved with every checkpoint; on resume every training
+  sampler is placed after them.
+- Plateau schedulers step after an epoch's last checkpoint is written (Lightning steps them after
+  its epoch-end hooks; a model that optimises manually steps all its schedulers there). The
+  epoch's metrics are saved with such a checkpoint and the step is replayed on resume. Lightning
+  also skips the plateau step at the end of an epoch resumed in its middle ("restarting"); it is
+  taken here instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+
+from vaezoo.data.order import mix_seed
+
+log = logging.getLogger(__name__)
+
+TRAIN, VALIDATION, TEST = 0, 1, 2   # the stage in every key: no two batches share a stream
+
+
+def seed_all(seed: int) -> None:
+    """torch (every device), NumPy's and Python's global generators, from one 63-bit seed."""
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
+def training_loaders(trainer: pl.Trainer) -> list:
+    """The DataLoaders of the training loader (one, or those a ``CombinedLoader`` combines)."""
+    loaders = trainer.train_dataloader
+    if isinstance(loaders, dict):
+        return list(loaders.values())
+    return list(loaders) if isinstance(loaders, (list, tuple)) else [loaders]
+
+
+def place(loader, epoch: int, batches: int) -> bool:
+    """Put ``loader``'s sampler after ``batches`` batches of ``epoch``; False if it cannot resume."""
+    batch_sampler, sampler = getattr(loader, "batch_sampler", None), getattr(loader, "sampler", None)
+    if hasattr(batch_sampler, "resume"):
+        batch_sampler.resume(epoch, batches)
+    elif hasattr(sampler, "resume"):
+        sampler.resume(epoch, batches, loader.batch_size)
+    else:
+        return False
+    return True
+
+
+def replay_epoch_end_schedulers(trainer: pl.Trainer, pl_module: pl.LightningModule, epoch: int,
+                                metrics: dict[str, float]) -> None:
+    """The scheduler steps at the end of ``epoch`` that its last checkpoint precedes (module docstring)."""
+    if not pl_module.automatic_optimization:
+        if hasattr(pl_module, "step_epoch_schedulers"):
+            pl_module.step_epoch_schedulers(metrics)
+        return
+    step_plateau_schedulers(trainer, epoch, metrics)
+
+
+def step_plateau_schedulers(trainer: pl.Trainer, epoch: int, metrics) -> None:
+    """The plateau scheduler steps Lightning takes at the end of ``epoch`` (automatic optimisation)."""
+    for config in trainer.lr_scheduler_configs:
+        if config.interval != "epoch" or not config.reduce_on_plateau or (epoch + 1) % config.frequency:
+            continue
+        if config.monitor in metrics:
+            config.scheduler.step(float(metrics[config.monitor]))
+        else:
+            log.warning("epoch %d: its ReduceLROnPlateau reads %s, which was not logged when its checkpoint was "
+                        "written; that one step is skipped", epoch, config.monitor)
+
+
+class ExactResume(pl.Callback):
+    """Per-batch seeds and the data position in the checkpoint (see the module docstring)."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._trainer: pl.Trainer | None = None
+        self._position: dict | None = None
+        self._stepped_epoch: int | None = None
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self._trainer = trainer
+
+    def state_dict(self) -> dict:
+        """The epoch and the batches of it trained when the checkpoint is written (all of them at an
+        epoch's end, then the next epoch starts afresh)."""
+        if self._trainer is None:
+            return {}
+        trainer = self._trainer
+        processed = trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        state = {"epoch": trainer.current_epoch, "batches": processed}
+        stepped = self._stepped_epoch == trainer.current_epoch
+        if processed >= trainer.num_training_batches and not stepped:   # the epoch's scheduler step is to come
+            state["epoch_metrics"] = {name: float(value) for name, value in trainer.callback_metrics.items()
+                                      if value.numel() == 1}
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._position = state_dict or None
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        position, self._position = self._position, None
+        if not position:
+            return
+        epoch, batches = position["epoch"], position["batches"]
+        if "epoch_metrics" in position:   # saved at an epoch's end: the next one starts afresh
+            replay_epoch_end_schedulers(trainer, pl_module, epoch, position["epoch_metrics"])
+            epoch, batches = epoch + 1, 0
+        unplaced = [loader for loader in training_loaders(trainer) if not place(loader, epoch, batches)]
+        if unplaced and batches:
+            log.warning("resuming in the middle of epoch %d: a training loader's sampler (%s) cannot start at batch "
+                        "%d, so this epoch's data order differs from an uninterrupted run's",
+                        epoch, type(unplaced[0].sampler).__name__, batches)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        complete = trainer.fit_loop.epoch_loop.batch_progress.current.processed >= trainer.num_training_batches
+        if pl_module.automatic_optimization and trainer.fit_loop.restarting and complete:
+            step_plateau_schedulers(trainer, trainer.current_epoch, trainer.callback_metrics)
+            self._stepped_epoch = trainer.current_epoch
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int) -> None:
+        seed_all(mix_seed(self.seed, TRAIN, trainer.global_rank, trainer.current_epoch, batch_idx))
+
+    def on_validation_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int,
+                                  dataloader_idx: int = 0) -> None:
+        seed_all(mix_seed(self.seed, VALIDATION, trainer.current_epoch, batch_idx, dataloader_idx))
+
+    def on_test_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int,
+                            dataloader_idx: int = 0) -> None:
+        seed_all(mix_seed(self.seed, TEST, batch_idx, dataloader_idx))
