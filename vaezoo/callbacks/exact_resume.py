@@ -37,8 +37,12 @@ TRAIN, VALIDATION, TEST = 0, 1, 2   # the stage in every key: no two batches sha
 
 
 def seed_all(seed: int) -> None:
-    """torch (every device), NumPy's and Python's global generators, from one 63-bit seed."""
-    torch.manual_seed(seed)
+    """torch's (CPU, and every GPU once CUDA is in use), NumPy's and Python's global generators, from
+    one 63-bit seed. Not ``torch.manual_seed``: it visits every backend and costs ~150-300 us, a
+    tenth of a small model's step; the CPU generator alone takes 2 us."""
+    torch.default_generator.manual_seed(seed)
+    if torch.cuda.is_initialized():
+        torch.cuda.manual_seed_all(seed)
     np.random.seed(seed % 2**32)
     random.seed(seed)
 
