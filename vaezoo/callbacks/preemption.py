@@ -48,11 +48,13 @@ class CheckpointOnSignal(pl.Callback):
         log.info("received %s: saving a checkpoint at the end of this batch", signal.Signals(signum).name)
         self._received = signum
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Not at on_fit_start: Lightning records the process's handlers after it, and puts those back
+        # when it tears down; recorded there, ours would outlive the run.
         for signum in self.warning_signals:
             self._previous[signum] = signal.signal(signum, self._on_warning)
 
-    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._restore_handlers()
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
