@@ -105,9 +105,12 @@ def vmf_table(bench: str, rows: list[dict], comparisons: list[dict]) -> str:
 
 
 def train_table(rows: list[dict]) -> str:
-    header = ["model", "d", "batch", "framework steps/s", "bare steps/s", "overhead (bare / framework)"]
+    header = ["model", "d", "batch", "framework steps/s", "with vaezoo's callbacks", "bare steps/s",
+              "overhead (bare / framework)", "overhead with vaezoo's callbacks"]
     body = [[r["model"], str(r["d"]), str(r["batch"]), f"{r['framework_steps_per_s']:.1f}",
-             f"{r['bare_steps_per_s']:.1f}", f"{r['overhead']:.2f}"] for r in rows]
+             f"{r['vaezoo_steps_per_s']:.1f}" if "vaezoo_steps_per_s" in r else "-",
+             f"{r['bare_steps_per_s']:.1f}", f"{r['overhead']:.2f}",
+             f"{r['vaezoo_overhead']:.2f}" if "vaezoo_overhead" in r else "-"] for r in rows]
     return ("## One training step: Lightning Trainer vs bare PyTorch loop (median of "
             f"{len(rows[0]['framework_runs'])} runs, {rows[0]['steps']} steps, first "
             f"{rows[0]['warmup']} dropped)\n\n" + _table(header, body))
