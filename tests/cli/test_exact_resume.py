@@ -86,7 +86,7 @@ def test_sigterm_in_the_first_epoch_leaves_a_checkpoint_of_the_batches_trained(t
     assert record["stopped_by"] == "interrupted" and record["checkpoint"].endswith("last.ckpt")
     state = torch.load(record["checkpoint"], weights_only=True)
     assert state["epoch"] == 0 and state["global_step"] == 3                        # batches 0, 1 and 2
-    assert state["callbacks"]["ExactResume"] == {"epoch": 0, "batches": 3}
+    assert state["callbacks"]["ExactResume"] == {"epoch": 0, "batches": 3, "complete": False}
 
 
 def test_a_warning_signal_nobody_handles_saves_and_stops_like_sigterm(tmp_path):
@@ -95,7 +95,8 @@ def test_a_warning_signal_nobody_handles_saves_and_stops_like_sigterm(tmp_path):
     assert stopped.returncode == 2, stopped.stderr[-3000:]
     record = json.loads((run_dir / "results.json").read_text())
     state = torch.load(record["checkpoint"], weights_only=True)
-    assert record["stopped_by"] == "interrupted" and state["callbacks"]["ExactResume"] == {"epoch": 1, "batches": 2}
+    assert record["stopped_by"] == "interrupted"
+    assert state["callbacks"]["ExactResume"] == {"epoch": 1, "batches": 2, "complete": False}
 
 
 def digests(run_dir):

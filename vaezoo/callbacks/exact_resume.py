@@ -67,6 +67,11 @@ def place(loader, epoch: int, batches: int) -> bool:
     return True
 
 
+def epoch_trained(trainer: pl.Trainer) -> bool:
+    """Whether every training batch of the current epoch has been trained."""
+    return trainer.fit_loop.epoch_loop.batch_progress.current.processed >= trainer.num_training_batches
+
+
 def replay_epoch_end_schedulers(trainer: pl.Trainer, pl_module: pl.LightningModule, epoch: int,
                                 metrics: dict[str, float]) -> None:
     """The scheduler steps at the end of ``epoch`` that its last checkpoint precedes (module docstring)."""
@@ -107,10 +112,9 @@ class ExactResume(pl.Callback):
         if self._trainer is None:
             return {}
         trainer = self._trainer
-        processed = trainer.fit_loop.epoch_loop.batch_progress.current.processed
-        state = {"epoch": trainer.current_epoch, "batches": processed}
-        stepped = self._stepped_epoch == trainer.current_epoch
-        if processed >= trainer.num_training_batches and not stepped:   # the epoch's scheduler step is to come
+        progress = trainer.fit_loop.epoch_loop.batch_progress.current
+        state = {"epoch": trainer.current_epoch, "batches": progress.processed, "complete": epoch_trained(trainer)}
+        if state["complete"] and self._stepped_epoch != trainer.current_epoch:   # its scheduler step is to come
             state["epoch_metrics"] = {name: float(value) for name, value in trainer.callback_metrics.items()
                                       if value.numel() == 1}
         return state
@@ -123,8 +127,9 @@ class ExactResume(pl.Callback):
         if not position:
             return
         epoch, batches = position["epoch"], position["batches"]
-        if "epoch_metrics" in position:   # saved at an epoch's end: the next one starts afresh
-            replay_epoch_end_schedulers(trainer, pl_module, epoch, position["epoch_metrics"])
+        if position.get("complete", "epoch_metrics" in position):   # saved at an epoch's end: the next starts afresh
+            if "epoch_metrics" in position:
+                replay_epoch_end_schedulers(trainer, pl_module, epoch, position["epoch_metrics"])
             epoch, batches = epoch + 1, 0
         unplaced = [loader for loader in training_loaders(trainer) if not place(loader, epoch, batches)]
         if unplaced and batches:
@@ -133,8 +138,7 @@ class ExactResume(pl.Callback):
                         epoch, type(unplaced[0].sampler).__name__, batches)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        complete = trainer.fit_loop.epoch_loop.batch_progress.current.processed >= trainer.num_training_batches
-        if pl_module.automatic_optimization and trainer.fit_loop.restarting and complete:
+        if pl_module.automatic_optimization and trainer.fit_loop.restarting and epoch_trained(trainer):
             step_plateau_schedulers(trainer, trainer.current_epoch, trainer.callback_metrics)
             self._stepped_epoch = trainer.current_epoch
 
