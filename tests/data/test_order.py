@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from vaezoo.data.order import SeededShuffle, mix_seed, shuffled_loader
+from vaezoo.data.batching import BucketBatchSampler
+from vaezoo.data.order import SeededShuffle, evaluation_loader, mix_seed, shuffled_loader
 
 
 def epoch_order(sampler, epoch):
@@ -67,3 +68,51 @@ def test_shuffled_loader_batches_in_the_sampler_order():
     loader = shuffled_loader(data, batch_size=4, seed=1)
     batches = [b[0].tolist() for b in loader]
     assert [len(b) for b in batches] == [4, 4, 2] and sorted(sum(batches, [])) == list(range(10))
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3])
+def test_evaluation_batches_are_shared_out_unpadded_and_keep_their_single_process_index(monkeypatch, processes):
+    data = TensorDataset(torch.arange(23))
+    single = [b[0].tolist() for b in evaluation_loader(data, 4)]            # 6 batches, the last of 3
+    seen = {}
+    for rank in range(processes):
+        monkeypatch.setattr("vaezoo.data.order.world", lambda rank=rank: (processes, rank))
+        loader = evaluation_loader(data, 4)
+        batches = [b[0].tolist() for b in loader]
+        assert len(batches) == len(loader)
+        for local, batch in enumerate(batches):
+            seen[loader.batch_sampler.global_index(local)] = batch
+    assert [seen[i] for i in range(len(single))] == single and len(seen) == len(single)
+    assert sum(len(b) for b in seen.values()) == 23                       # every example exactly once
+
+
+def test_bucketed_evaluation_is_shared_out_in_its_length_order(monkeypatch):
+    lengths = [5, 1, 4, 2, 3, 9, 7, 8]
+    single = list(BucketBatchSampler(lengths, batch_size=2, shuffle=False))
+    shares = []
+    for rank in (0, 1):
+        monkeypatch.setattr("vaezoo.data.order.world", lambda rank=rank: (2, rank))
+        loader = evaluation_loader(list(range(8)), batches=BucketBatchSampler(lengths, 2, shuffle=False))
+        shares.append(list(loader.batch_sampler))
+    assert shares == [single[0::2], single[1::2]]
+
+
+@pytest.mark.parametrize("size, expected, indices", [
+    (7, [[0, 1], [2, 3], [4, 5], [6]], [0, 1, 2, 3]),     # 2 batches of 4 for 4 processes: one batch each
+    (3, [[0, 1, 2]] * 4, [0] * 4),                        # fewer examples than processes: whole, everywhere
+])
+def test_a_split_of_fewer_batches_than_processes_is_cut_into_one_batch_each(monkeypatch, size, expected, indices):
+    shares, keys = [], []
+    for rank in range(4):
+        monkeypatch.setattr("vaezoo.data.order.world", lambda rank=rank: (4, rank))
+        loader = evaluation_loader(TensorDataset(torch.arange(size)), 4)
+        shares += [b[0].tolist() for b in loader]
+        keys.append(loader.batch_sampler.global_index(0))
+        assert len(loader) == 1
+    assert shares == expected and keys == indices
+
+
+def test_a_last_batch_of_one_example_joins_the_one_before():
+    """Per-batch estimators such as the MMD need two examples."""
+    batches = [b[0].tolist() for b in evaluation_loader(TensorDataset(torch.arange(9)), 4)]
+    assert batches == [[0, 1, 2, 3], [4, 5, 6, 7, 8]]

@@ -191,7 +191,16 @@ def test_trainer_leaves_sharding_to_the_samplers(tmp_path):
     assert build_trainer(cfg, tmp_path)._accelerator_connector.use_distributed_sampler is False
 
 
-def test_evaluation_batches_are_not_split_across_ranks(monkeypatch):
+@pytest.mark.parametrize("size", [161, 177, 170, 1])
+def test_no_training_batch_holds_a_single_sentence(size):
+    """The MMD of a batch needs two codes: a last batch of one joins another."""
+    sampler = BucketBatchSampler(list(range(size)), batch_size=16, shuffle=True, seed=0, pool_batches=10)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) and sorted(i for b in batches for i in b) == list(range(size))
+    assert size == 1 or min(map(len, batches)) >= 2
+
+
+def test_the_bucket_sampler_leaves_evaluation_batches_whole_for_the_evaluation_shard(monkeypatch):
     monkeypatch.setattr("vaezoo.data.batching.world", lambda: (2, 1))
     sampler = BucketBatchSampler(list(range(2, 50)), batch_size=8, shuffle=False)
     assert len(sampler) == 6 and sorted(i for b in sampler for i in b) == list(range(48))

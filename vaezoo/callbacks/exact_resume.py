@@ -7,9 +7,10 @@ state, and it restarts a resumed epoch's loader from its first batch. Two things
   NumPy's and Python's generators are seeded from (seed, rank, epoch, batch). A batch therefore
   draws the same noise (reparameterised samples, word dropout) however the run got there: straight,
   or resumed after a kill, and whatever ran in between (prefetching, a sanity check). Evaluation
-  batches are keyed by (seed, stage, epoch, batch) without the rank: a checkpoint's validation
-  and test numbers depend on nothing but its weights and the seed, and every DDP process, which
-  evaluates whole splits, draws what a single process draws.
+  batches are keyed by (seed, stage, epoch, batch) without the rank, the batch's index being the
+  one a single process gives it (``vaezoo.data.order.EvaluationShard``): a checkpoint's validation
+  and test numbers depend on nothing but its weights and the seed, however many DDP processes
+  share the evaluation.
 - The data order is keyed the same way (``vaezoo.data.order``), and the epoch and the number of
   batches already trained in it are saved with every checkpoint; on resume every training
   sampler is placed after them.
@@ -29,7 +30,7 @@ import lightning.pytorch as pl
 import numpy as np
 import torch
 
-from vaezoo.data.order import mix_seed
+from vaezoo.data.order import evaluation_batch_index, mix_seed
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,9 @@ class ExactResume(pl.Callback):
 
     def on_validation_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int,
                                   dataloader_idx: int = 0) -> None:
-        seed_all(mix_seed(self.seed, VALIDATION, trainer.current_epoch, batch_idx, dataloader_idx))
+        index = evaluation_batch_index(trainer, batch_idx, dataloader_idx)
+        seed_all(mix_seed(self.seed, VALIDATION, trainer.current_epoch, index, dataloader_idx))
 
     def on_test_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int,
                             dataloader_idx: int = 0) -> None:
-        seed_all(mix_seed(self.seed, TEST, batch_idx, dataloader_idx))
+        seed_all(mix_seed(self.seed, TEST, evaluation_batch_index(trainer, batch_idx, dataloader_idx), dataloader_idx))

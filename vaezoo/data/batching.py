@@ -98,8 +98,8 @@ class BucketBatchSampler(Sampler[list[int]]):
     the batches: random batches, each of near-uniform length. Evaluation order: sorted by length.
     Under DDP every rank trains on every ``world_size``-th batch of the same order (the batch count
     is padded by repeating batches so that ranks stay in step), since Lightning's distributed
-    sampler cannot split a batch sampler; evaluation batches are not split (every rank evaluates
-    the whole split, so that metrics count each sentence once). Written here because neither torch nor Lightning ships
+    sampler cannot split a batch sampler; evaluation batches are split by
+    ``vaezoo.data.order.EvaluationShard``, unpadded. Written here because neither torch nor Lightning ships
     a length-bucketing batch sampler.
     """
 
@@ -135,6 +135,8 @@ class BucketBatchSampler(Sampler[list[int]]):
             pool = order[start: start + self.pool]
             pool = pool[np.argsort(self.lengths[pool], kind="stable")]
             batches += [pool[i: i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
+        if len(batches) > 1 and len(batches[-1]) == 1:   # per-batch estimators (the MMD) need two examples
+            batches[-2:] = [np.concatenate(batches[-2:])]
         return [batches[i] for i in rng.permutation(len(batches))]
 
     def __iter__(self) -> Iterator[list[int]]:
@@ -152,8 +154,11 @@ class BucketBatchSampler(Sampler[list[int]]):
             yield batch.tolist()
 
     def __len__(self) -> int:
-        batches = math.ceil(len(self.lengths) / self.batch_size) if not self.shuffle else sum(
-            math.ceil(min(self.pool, len(self.lengths) - s) / self.batch_size)
-            for s in range(0, len(self.lengths), self.pool))
+        n = len(self.lengths)
+        if not self.shuffle:
+            batches = math.ceil(n / self.batch_size)
+        else:
+            batches = sum(math.ceil(min(self.pool, n - s) / self.batch_size) for s in range(0, n, self.pool))
+            batches -= batches > 1 and (n - 1) % self.pool % self.batch_size == 0   # a last batch of one, merged
         processes = world()[0] if self.shuffle else 1
         return math.ceil(batches / processes)

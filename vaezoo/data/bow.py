@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from vaezoo.data.corpus import CorpusDataModule
-from vaezoo.data.order import shuffled_loader
+from vaezoo.data.order import evaluation_loader, shuffled_loader
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.splits import held_out_count, kept_count
 from vaezoo.errors import ConfigError, DataFileError
@@ -202,5 +202,5 @@ class BagOfWordsDataModule(CorpusDataModule):
         if shuffle:
             return shuffled_loader(data, self.batch_size, self.shuffle_seed, collate_fn=data.collate,
                                    num_workers=self.num_workers)
-        return DataLoader(data, batch_size=self.eval_batch_size, collate_fn=data.collate, num_workers=self.num_workers)
+        return evaluation_loader(data, self.eval_batch_size, collate_fn=data.collate, num_workers=self.num_workers)
 

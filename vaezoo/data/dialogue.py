@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader
 from vaezoo.data.batching import BucketBatchSampler, collate_pairs
 from vaezoo.data.corpus import SentenceDataModule
 from vaezoo.data.normalise import dialogue_words
+from vaezoo.data.order import evaluation_loader
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.splits import kept_count
 from vaezoo.data.vocab import BOS, EOS, Vocabulary
@@ -141,7 +142,9 @@ class DialogueDataModule(SentenceDataModule):
         lengths = [len(e["target"]) for e in data]
         sampler = BucketBatchSampler(lengths, self.batch_size if shuffle else self.eval_batch_size, shuffle,
                                      seed=self.seed)
-        return DataLoader(data, batch_sampler=sampler, collate_fn=collate_pairs, num_workers=self.num_workers)
+        if shuffle:
+            return DataLoader(data, batch_sampler=sampler, collate_fn=collate_pairs, num_workers=self.num_workers)
+        return evaluation_loader(data, batches=sampler, collate_fn=collate_pairs, num_workers=self.num_workers)
 
     def vocabulary_source(self) -> str:
         return str(self.directory / TRAIN.name)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from vaezoo.data.order import shuffled_loader
+from vaezoo.data.order import evaluation_loader, shuffled_loader
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.safe_pickle import load_data_pickle
 from vaezoo.data.splits import held_out_count
@@ -85,7 +85,7 @@ class FreyFacesDataModule(pl.LightningDataModule):
         return shuffled_loader(self.splits["train"], self.batch_size, self.shuffle_seed, num_workers=self.num_workers)
 
     def val_dataloader(self) -> DataLoader:
-        return DataLoader(self.splits["val"], batch_size=self.eval_batch_size, num_workers=self.num_workers)
+        return evaluation_loader(self.splits["val"], self.eval_batch_size, num_workers=self.num_workers)
 
     def test_dataloader(self) -> DataLoader:
-        return DataLoader(self.splits["test"], batch_size=self.eval_batch_size, num_workers=self.num_workers)
+        return evaluation_loader(self.splits["test"], self.eval_batch_size, num_workers=self.num_workers)

@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from vaezoo.data.idx import read_idx_gz
-from vaezoo.data.order import batch_position, mix_seed, shuffled_loader
+from vaezoo.data.order import batch_position, evaluation_loader, mix_seed, shuffled_loader
 from vaezoo.data.root import RemoteFile, ensure_files, resolve_root
 from vaezoo.data.splits import held_out_count
 from vaezoo.errors import ConfigError, DataFileError
@@ -195,7 +195,7 @@ class MNISTDataModule(pl.LightningDataModule):
         return binarize_training_batch(batch, self.trainer, self.shuffle_seed)
 
     def val_dataloader(self) -> DataLoader:
-        return DataLoader(self.splits["val"], batch_size=self.eval_batch_size, num_workers=self.num_workers)
+        return evaluation_loader(self.splits["val"], self.eval_batch_size, num_workers=self.num_workers)
 
     def test_dataloader(self) -> DataLoader:
-        return DataLoader(self.splits["test"], batch_size=self.eval_batch_size, num_workers=self.num_workers)
+        return evaluation_loader(self.splits["test"], self.eval_batch_size, num_workers=self.num_workers)

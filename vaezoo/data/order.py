@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import torch
 import torch.distributed as dist
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, SequentialSampler
 
 
 def world() -> tuple[int, int]:
@@ -87,3 +87,68 @@ class SeededShuffle(Sampler[int]):
 def shuffled_loader(dataset: Dataset, batch_size: int, seed: int, **kwargs) -> DataLoader:
     """A training loader over ``dataset`` in ``SeededShuffle`` order."""
     return DataLoader(dataset, batch_size=batch_size, sampler=SeededShuffle(len(dataset), seed), **kwargs)
+
+
+class EvaluationShard(Sampler[list[int]]):
+    """This process's share of an evaluation loader's batches: under DDP, rank r evaluates batches r,
+    r + world, ... of the one sequence a single process evaluates, with nothing repeated (Lightning's
+    ``DistributedSampler`` pads the ranks with duplicates, which a mean over the split would count
+    twice: PTB's test split has 3,761 sentences). The batches are the single process's, so
+    ``global_index`` keys a batch's random numbers as a single process keys them.
+
+    A last batch of one example joins the one before it: estimates made per batch (the MMD of
+    Bahuleyan et al.) need two. A split of fewer batches than processes is cut into one batch per
+    process instead (a rank without a batch would leave the others waiting when the metrics
+    synchronise); its random numbers then differ from a single process's. One of fewer examples
+    than processes is evaluated whole by every process, and counted once per process.
+    """
+
+    def __init__(self, batches: Sampler[list[int]]) -> None:
+        self.batches = batches
+
+    def _sequence(self) -> tuple[list[list[int]], int, int]:
+        """(this process's batches in the order of the single-process sequence, processes, rank)."""
+        batches = [list(batch) for batch in self.batches]
+        if len(batches) > 1 and len(batches[-1]) == 1:
+            batches[-2:] = [batches[-2] + batches[-1]]
+        processes, rank = world()
+        if processes == 1:
+            return batches, 1, 0
+        if len(batches) >= processes:
+            return batches[rank::processes], processes, rank
+        indices = torch.tensor([index for batch in batches for index in batch], dtype=torch.long)
+        if len(indices) < processes:
+            return [indices.tolist()], 1, 0
+        return [indices.tensor_split(processes)[rank].tolist()], 1, rank
+
+    def global_index(self, local: int) -> int:
+        """The index in the single-process sequence of this process's ``local``-th batch (of the
+        re-cut sequence for a split of fewer batches than processes)."""
+        _, processes, rank = self._sequence()
+        return local * processes + rank
+
+    def __iter__(self) -> Iterator[list[int]]:
+        yield from self._sequence()[0]
+
+    def __len__(self) -> int:
+        return len(self._sequence()[0])
+
+
+def evaluation_loader(dataset: Dataset, batch_size: int | None = None, batches: Sampler[list[int]] | None = None,
+                      **kwargs) -> DataLoader:
+    """An evaluation loader over ``dataset``: ``batches`` (default: consecutive ones of
+    ``batch_size``), this process's ``EvaluationShard`` of them."""
+    if batches is None:
+        batches = BatchSampler(SequentialSampler(dataset), batch_size, drop_last=False)
+    return DataLoader(dataset, batch_sampler=EvaluationShard(batches), **kwargs)
+
+
+def evaluation_batch_index(trainer, batch_idx: int, dataloader_idx: int = 0) -> int:
+    """The single-process index of the evaluation batch this process is at (``EvaluationShard``);
+    ``batch_idx`` itself outside a trainer."""
+    if trainer is None:
+        return batch_idx
+    stage_loaders = trainer.test_dataloaders if trainer.testing else trainer.val_dataloaders
+    loader = stage_loaders[dataloader_idx] if isinstance(stage_loaders, (list, tuple)) else stage_loaders
+    shard = getattr(loader, "batch_sampler", None)
+    return shard.global_index(batch_idx) if isinstance(shard, EvaluationShard) else batch_idx

@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 
 from vaezoo.data.batching import BucketBatchSampler, collate_sentences
 from vaezoo.data.corpus import SentenceDataModule
+from vaezoo.data.order import evaluation_loader
 from vaezoo.data.root import RemoteFile, ensure_files, md5sum, resolve_root
 from vaezoo.data.snli import DEV, SAMPLE, TEST, build_snli_proxy
 from vaezoo.data.splits import held_out_count, kept_count
@@ -271,7 +272,9 @@ class TextDataModule(SentenceDataModule):
         data = self.splits[split]
         sampler = BucketBatchSampler(data["length"], self.batch_size if shuffle else self.eval_batch_size, shuffle,
                                      seed=self.seed)
-        return DataLoader(data, batch_sampler=sampler, collate_fn=collate_sentences, num_workers=self.num_workers)
+        if shuffle:
+            return DataLoader(data, batch_sampler=sampler, collate_fn=collate_sentences, num_workers=self.num_workers)
+        return evaluation_loader(data, batches=sampler, collate_fn=collate_sentences, num_workers=self.num_workers)
 
     def training_sentences(self) -> list[list[int]]:
         return self.splits["train"]["ids"]

@@ -25,7 +25,8 @@ STAGES = ("val", "test")
 
 @dataclass
 class EvalStep:
-    """One evaluation batch: the batch, its index, the model's passes and the bound per example."""
+    """One evaluation batch: the batch, its index in the split (as one process numbers the batches,
+    also under DDP), the model's passes and the bound per example."""
 
     batch: Any
     batch_idx: int

@@ -83,7 +83,9 @@ class ImportanceSampling(Evaluator):
             if seen < self.val_examples:
                 x = x[: self.val_examples - seen]
                 self.val_ll.update(importance_log_weights(model, x, self.val_samples, self.chunk))
-                log_metric(model, "val/ll", self.val_ll, len(x))
+            # logged by every DDP process, also one whose batches are all past val_examples: the
+            # metric's states are summed over the processes that log it
+            log_metric(model, "val/ll", self.val_ll, len(x))
 
     def estimators(self) -> dict[str, dict]:
         if self.samples == 0:

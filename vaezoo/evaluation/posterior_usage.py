@@ -46,7 +46,8 @@ def aggregate_posterior_mi(posterior: Posterior, features: torch.Tensor, samples
 
 class AggregatePosteriorMI(Metric):
     """Collects the encoder features of a split; ``compute`` gives ``aggregate_posterior_mi``.
-    The features are concatenated across DDP ranks, so the mixture covers the whole split."""
+    The features are concatenated across DDP ranks, so the mixture covers the whole split;
+    ``examples`` is its size at the last ``compute``."""
 
     full_state_update = False
 
@@ -54,6 +55,7 @@ class AggregatePosteriorMI(Metric):
         super().__init__()
         self.samples, self.chunk = samples, chunk
         self.posterior: Posterior | None = None
+        self.examples = 0
         self.add_state("features", default=[], dist_reduce_fx="cat")
 
     def update(self, features: torch.Tensor, posterior: Posterior) -> None:
@@ -64,8 +66,10 @@ class AggregatePosteriorMI(Metric):
         self.features.append(features.detach())
 
     def compute(self) -> torch.Tensor:
+        features = dim_zero_cat(self.features)
+        self.examples = len(features)
         with torch.no_grad():
-            return aggregate_posterior_mi(self.posterior, dim_zero_cat(self.features), self.samples, self.chunk)
+            return aggregate_posterior_mi(self.posterior, features, self.samples, self.chunk)
 
 
 class ActiveUnitCount(Metric):
@@ -114,7 +118,6 @@ class PosteriorUsage(Evaluator):
                              f"{samples} / threshold={threshold} is not positive")
         self.samples, self.threshold, self.stages = samples, threshold, tuple(stages)
         self.metrics = nn.ModuleDict()
-        self.examples: dict[str, int] = {}
 
     def update(self, model: LatentVariableModel, stage: str, step: EvalStep) -> None:
         if stage not in self.stages:
@@ -125,9 +128,6 @@ class PosteriorUsage(Evaluator):
         if f"{stage}_mi" not in self.metrics:
             self.metrics[f"{stage}_mi"] = AggregatePosteriorMI(self.samples).to(model.device)
             self.metrics[f"{stage}_au"] = ActiveUnitCount(data.z.shape[-1], self.threshold).to(model.device)
-        if step.batch_idx == 0:
-            self.examples[stage] = 0
-        self.examples[stage] += len(data.z)
         mi, au = self.metrics[f"{stage}_mi"], self.metrics[f"{stage}_au"]
         mi.update(data.features, model.latent.__call__)
         au.update(data.q.mean)
@@ -137,7 +137,8 @@ class PosteriorUsage(Evaluator):
     def estimators(self) -> dict[str, dict]:
         if "test" not in self.stages:
             return {}
-        ceiling = {"ceiling_log_n": math.log(self.examples["test"])} if self.examples.get("test") else {}
+        examples = self.metrics["test_mi"].examples if "test_mi" in self.metrics else 0
+        ceiling = {"ceiling_log_n": math.log(examples)} if examples else {}
         return {"test/mi": {"method": "monte_carlo_aggregate_posterior_over_the_split", "samples": self.samples,
                             **ceiling},
                 "test/au": {"method": "variance_of_posterior_means", "threshold": self.threshold}}

@@ -22,6 +22,7 @@ from torch import nn
 from torch.distributions import Distribution
 from torchmetrics import MeanMetric
 
+from vaezoo.data.order import evaluation_batch_index
 from vaezoo.distributions.directional import DirectionalDistribution
 from vaezoo.evaluation.base import STAGES, EvalSettings, EvalStep, Evaluator
 from vaezoo.latent.base import LatentHead
@@ -303,7 +304,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
             metric = self.bound_metrics[f"{stage}_{name}"]
             metric.update(value)
             self.log(f"{stage}/{name}", metric, on_step=False, on_epoch=True, batch_size=size)
-        step = EvalStep(batch, batch_idx, passes, bound)
+        step = EvalStep(batch, evaluation_batch_index(self._trainer, batch_idx), passes, bound)
         for evaluator in self.evaluators or ():
             evaluator.update(self, stage, step)
 

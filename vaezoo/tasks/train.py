@@ -74,9 +74,10 @@ def build_trainer(cfg: DictConfig, output_dir: Path, datamodule: pl.LightningDat
 
     Lightning injects no distributed sampler: vaezoo's training samplers split the data across DDP
     ranks themselves (``vaezoo.data.order``; Lightning's would restart a resumed epoch and pads
-    evaluation with repeated examples), and every rank evaluates whole splits, so that a metric
-    reduced over ranks counts each example once. A model that optimises manually updates parts of
-    itself per backward (a critic, an inner loop), so DDP must expect parameters without gradients."""
+    evaluation with repeated examples), and share out the evaluation batches unpadded
+    (``EvaluationShard``), so that a metric reduced over ranks counts each example once. A model
+    that optimises manually updates parts of itself per backward (a critic, an inner loop), so DDP
+    must expect parameters without gradients."""
     callbacks = [instantiate(c) for c in cfg.callbacks.values() if c is not None]
     if cfg.trainer.get("enable_progress_bar") is False or not sys.stderr.isatty():
         # A bar redraws a terminal line; in a log file it is noise (ProgressLog writes lines there).
