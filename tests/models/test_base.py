@@ -209,3 +209,14 @@ def test_an_optimizer_entry_besides_main_must_name_its_modules():
     with pytest.raises(ValueError, match="must name the modules it trains"):
         sphere_vae(Objective({"re": Reconstruction(), "kl": KL()}), optimizers={
             "main": Optimization(partial(torch.optim.Adam)), "encoder": Optimization(partial(torch.optim.Adam))})
+
+
+def test_an_inner_loop_over_the_only_optimiser_trains_manually():
+    """One optimiser under manual optimisation (Lightning then hands it over unwrapped from a list)."""
+    model = sphere_vae(Objective({"re": Reconstruction(), "kl": KL()}, inner_loop=InnerLoop("main", max_steps=3,
+                                                                                             check_every=1)))
+    assert not model.automatic_optimization
+    before = [p.detach().clone() for p in model.parameters()]
+    trainer(max_epochs=1, limit_val_batches=0).fit(model, loader())
+    assert model.trainer.global_step >= 4 and all(
+        not torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))

@@ -189,10 +189,15 @@ class LatentVariableModel(pl.LightningModule, ABC):
         self.last_step_stats = result.stats   # named by NonFiniteGuard if this step's loss or gradient is not finite
         return result.loss if self.automatic_optimization else None
 
+    def optimizer_list(self) -> list:
+        """Lightning's optimisers in ``optimizations`` order (``optimizers()`` unwraps a single one)."""
+        optimizers = self.optimizers()
+        return optimizers if isinstance(optimizers, list) else [optimizers]
+
     def _update_critics(self, passes: Passes, first: bool) -> dict[str, torch.Tensor]:
         """Each critic that ``updates_first`` (or each other one) one step on its term's own loss;
         returns ``<term>/own_loss`` to log."""
-        optimizers = dict(zip(self.optimizations, self.optimizers(), strict=True))
+        optimizers = dict(zip(self.optimizations, self.optimizer_list(), strict=True))
         own_losses = self.objective.own_losses(self, passes, first)
         for name, own_loss in own_losses.items():
             self._update({name: optimizers[name]}, own_loss)
@@ -202,7 +207,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
         """The model's optimisers on the objective's loss (an active inner loop's first, repeatedly,
         then the others on a fresh pass), then the critics that update after the model. Returns
         what to log: ``inner_steps`` and ``<term>/own_loss``."""
-        optimizers = dict(zip(self.optimizations, self.optimizers(), strict=True))
+        optimizers = dict(zip(self.optimizations, self.optimizer_list(), strict=True))
         critics = set(self.objective.optimizations())
         model_optimizers = [name for name in optimizers if name not in critics]
         stats: dict[str, torch.Tensor | float] = {}
@@ -230,7 +235,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
     def _update(self, optimizers: dict, loss: torch.Tensor) -> None:
         """One backward of ``loss`` from zeroed gradients, then each optimiser clipped with its own
         norm and stepped."""
-        for optimizer in self.optimizers():
+        for optimizer in self.optimizer_list():
             optimizer.zero_grad()
         self.manual_backward(loss)
         for name, optimizer in optimizers.items():
@@ -282,7 +287,7 @@ class LatentVariableModel(pl.LightningModule, ABC):
         epoch's; ``ExactResume`` replays this step after a resume from an epoch's last checkpoint,
         which is written before it)."""
         underlying = {name: optimizer.optimizer
-                      for name, optimizer in zip(self.optimizations, self.optimizers(), strict=True)}
+                      for name, optimizer in zip(self.optimizations, self.optimizer_list(), strict=True)}
         for config in self.trainer.lr_scheduler_configs:
             if isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 name = next(n for n, o in underlying.items() if o is config.scheduler.optimizer)
