@@ -116,3 +116,14 @@ def test_a_last_batch_of_one_example_joins_the_one_before():
     """Per-batch estimators such as the MMD need two examples."""
     batches = [b[0].tolist() for b in evaluation_loader(TensorDataset(torch.arange(9)), 4)]
     assert batches == [[0, 1, 2, 3], [4, 5, 6, 7, 8]]
+
+
+def test_tensor_datasets_are_read_a_batch_at_a_time_into_the_same_batches():
+    x, y = torch.randn(10, 3), torch.arange(10)
+    data = TensorDataset(x, y)
+    fast = [b for b in shuffled_loader(data, batch_size=4, seed=1)]
+    slow = [b for b in torch.utils.data.DataLoader(data, batch_size=4, sampler=SeededShuffle(10, seed=1))]
+    assert len(fast) == len(slow) == 3 and type(fast[0]) is type(slow[0]) is list
+    assert all(torch.equal(f, s) for fb, sb in zip(fast, slow, strict=True) for f, s in zip(fb, sb, strict=True))
+    evaluation = [b for b in evaluation_loader(data, 4)]
+    assert torch.equal(torch.cat([b[0] for b in evaluation]), x) and evaluation[0][1].dtype == torch.long

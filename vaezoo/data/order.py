@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import torch
 import torch.distributed as dist
-from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, SequentialSampler
+from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, SequentialSampler, TensorDataset
 
 
 def world() -> tuple[int, int]:
@@ -84,8 +84,31 @@ class SeededShuffle(Sampler[int]):
         return math.ceil(self.size / world()[0])
 
 
+class BatchedTensorDataset(TensorDataset):
+    """A ``TensorDataset`` the DataLoader reads a batch at a time (``__getitems__``): one gather per
+    tensor instead of a Python call per example and a stack, which took 13% of an MNIST S-VAE
+    training step. The batches are the same tensors."""
+
+    def __getitems__(self, indices: list[int]) -> list[torch.Tensor]:
+        index = torch.as_tensor(indices, dtype=torch.long)
+        return [tensor[index] for tensor in self.tensors]
+
+
+def batched(batch: list[torch.Tensor]) -> list[torch.Tensor]:
+    """The collate function of ``BatchedTensorDataset``: its batch is already whole."""
+    return batch
+
+
+def _batch_reading(dataset: Dataset, kwargs: dict) -> tuple[Dataset, dict]:
+    """``dataset`` read a batch at a time when it is a plain ``TensorDataset``."""
+    if isinstance(dataset, TensorDataset) and "collate_fn" not in kwargs:
+        return BatchedTensorDataset(*dataset.tensors), {**kwargs, "collate_fn": batched}
+    return dataset, kwargs
+
+
 def shuffled_loader(dataset: Dataset, batch_size: int, seed: int, **kwargs) -> DataLoader:
     """A training loader over ``dataset`` in ``SeededShuffle`` order."""
+    dataset, kwargs = _batch_reading(dataset, kwargs)
     return DataLoader(dataset, batch_size=batch_size, sampler=SeededShuffle(len(dataset), seed), **kwargs)
 
 
@@ -140,6 +163,7 @@ def evaluation_loader(dataset: Dataset, batch_size: int | None = None, batches: 
     ``batch_size``), this process's ``EvaluationShard`` of them."""
     if batches is None:
         batches = BatchSampler(SequentialSampler(dataset), batch_size, drop_last=False)
+    dataset, kwargs = _batch_reading(dataset, kwargs)
     return DataLoader(dataset, batch_sampler=EvaluationShard(batches), **kwargs)
 
 
