@@ -106,16 +106,53 @@ def vmf_table(bench: str, rows: list[dict], comparisons: list[dict]) -> str:
 
 def train_table(rows: list[dict]) -> str:
     header = ["model", "d", "batch", "framework steps/s", "with vaezoo's callbacks", "bare steps/s",
-              "overhead (bare / framework)", "overhead with vaezoo's callbacks"]
+              "overhead (bare / framework)", "overhead with vaezoo's callbacks", "added per step (us)"]
     body = [[r["model"], str(r["d"]), str(r["batch"]), f"{r['framework_steps_per_s']:.1f}",
              f"{r['vaezoo_steps_per_s']:.1f}" if "vaezoo_steps_per_s" in r else "-",
              f"{r['bare_steps_per_s']:.1f}", f"{r['overhead']:.2f}",
-             f"{r['vaezoo_overhead']:.2f}" if "vaezoo_overhead" in r else "-"] for r in rows]
+             f"{r['vaezoo_overhead']:.2f}" if "vaezoo_overhead" in r else "-",
+             f"{r['overhead_us']:.0f} / {r['vaezoo_overhead_us']:.0f}" if "overhead_us" in r else "-"] for r in rows]
+    worst = max(r["overhead"] for r in rows)
     return ("## One training step: Lightning Trainer vs bare PyTorch loop (median of "
             f"{len(rows[0]['framework_runs'])} runs, {rows[0]['steps']} steps, first "
-            f"{rows[0]['warmup']} dropped)\n\n" + _table(header, body))
+            f"{rows[0]['warmup']} dropped)\n\n" + _table(header, body)
+            + f"\n\nLargest overhead {worst:.2f}; target <= {STEP_TARGET:.2f}: "
+            + ("met." if worst <= STEP_TARGET else "NOT met."))
 
 
+def families_table(result: dict) -> str:
+    """Throughput and the share of time waiting for data per family, and the DDP comparison."""
+    header = ["family", "data", "steps/s", "examples/s", "tokens/s", "median step (ms)", "loading a batch (ms)",
+              "loading share", "time between batches"]
+    body = []
+    for r in result["families"]:
+        if "error" in r:
+            body.append([r["family"], r["data"], "failed: " + " ".join(r["error"]), "", "", "", "", "", ""])
+            continue
+        body.append([r["family"], r["data"], f"{r['steps_per_s']:.1f}", f"{r['examples_per_s']:,.0f}",
+                     f"{r['tokens_per_s']:,.0f}" if r["tokens_per_s"] else "", f"{r['median_step_ms']:.1f}",
+                     f"{r['loading_ms']:.2f}", f"{100 * r['loading_share']:.1f}%",
+                     f"{100 * r['between_batches_share']:.1f}%"])
+    worst = max((r["loading_share"] for r in result["families"] if "error" not in r), default=float("nan"))
+    met = "met" if worst < DATA_WAIT_TARGET else "NOT met"
+    lines = [f"## Every family through `python -m vaezoo` ({body and result['families'][0].get('batches')} timed "
+             "training batches each, after a warm-up; a batch's loading timed alone from the run's loader, and "
+             "the time between batches, which also holds Lightning's hooks)", "",
+             _table(header, body), "",
+             f"Largest share of a step spent waiting for data: {100 * worst:.1f}%; target < "
+             f"{100 * DATA_WAIT_TARGET:.0f}%: {met}."]
+    ddp = result["ddp"]
+    if "speedup" in ddp:
+        one, two = ddp["one_process"], ddp["two_processes"]
+        lines += ["", f"DDP on the CPU (gloo), {ddp['family']}, global batch {ddp['global_batch']}: one process "
+                  f"{one['steps_per_s']:.1f} steps/s, two processes of batch {ddp['global_batch'] // 2} "
+                  f"{two['steps_per_s']:.1f} steps/s: speed-up x{ddp['speedup']:.2f} on 2 cores, efficiency "
+                  f"{ddp['efficiency']:.2f} (1.00: no DDP overhead)."]
+    return "\n".join(lines)
+
+
+DATA_WAIT_TARGET = 0.10   # loading under 10% of a training step, every family
+STEP_TARGET = 1.10        # the Lightning training step within 1.10x of a bare loop at batch 64
 TEXT_TARGET = 1.2  # the NVRNN in Lightning within 1.2x of a bare loop of the same model
 
 
@@ -174,6 +211,8 @@ def summary_markdown(result: dict) -> str:
     sections.append(train_table(result["train_step"]))
     if result.get("text"):
         sections.append(text_table(result["text"]))
+    if result.get("families"):
+        sections.append(families_table(result["families"]))
     if result["profiles"]:
         sections.append(f"Profiles of the flagged cells: `{result['profiles']}`.")
     return "\n\n".join(["\n".join(head), "## Summary\n\n" + "\n".join(summary_lines(result)),

@@ -1,7 +1,8 @@
 """Entry point of ``make bench``: ``python -m benchmarks.run [--quick] [--name NAME] [--threads N]``.
 
 Times vMF sampling and KL on a grid (and the public S-VAE code when $SVAE_REF names a checkout)
-and one VAE training step in Lightning vs a bare loop; writes ``benchmarks/results/<name>.json``
+one VAE training step in Lightning vs a bare loop, NVRNN tokens/s, every family's throughput and
+data-loading share through the command line and DDP on two CPU processes; writes ``benchmarks/results/<name>.json``
 and ``benchmarks/results/summary.md``; the full mode also profiles our code at the cells below the target speed-up
 (``<name>_profiles.md``).
 """
@@ -16,7 +17,7 @@ from time import perf_counter
 
 import torch
 
-from benchmarks import bench_text, bench_train_step, bench_vmf, report
+from benchmarks import bench_families, bench_text, bench_train_step, bench_vmf, report
 from benchmarks.common import machine_info
 from benchmarks.reference import Reference, load_reference
 
@@ -29,16 +30,17 @@ class Mode:
     grid: bench_vmf.Grid
     train: bench_train_step.Setting
     text: bench_train_step.Setting
+    families: bench_families.FamilySetting
     repeats: int
     min_block_s: float
     profile: bool
 
 
 MODES = {
-    "full": Mode(bench_vmf.FULL_GRID, bench_train_step.FULL, bench_text.TEXT_FULL, repeats=9, min_block_s=0.08,
-                 profile=True),
-    "quick": Mode(bench_vmf.QUICK_GRID, bench_train_step.QUICK, bench_text.TEXT_QUICK, repeats=3, min_block_s=0.01,
-                  profile=False),
+    "full": Mode(bench_vmf.FULL_GRID, bench_train_step.FULL, bench_text.TEXT_FULL, bench_families.FAMILIES_FULL,
+                 repeats=9, min_block_s=0.08, profile=True),
+    "quick": Mode(bench_vmf.QUICK_GRID, bench_train_step.QUICK, bench_text.TEXT_QUICK, bench_families.FAMILIES_QUICK,
+                  repeats=3, min_block_s=0.01, profile=False),
 }
 
 
@@ -77,8 +79,11 @@ def measure(mode: Mode, reference: Reference | None) -> dict:
     train_rows = bench_train_step.run(mode.train)
     print("NVRNN tokens/s:")
     text_rows = bench_text.run(mode.text)
+    print("every family through the command line, and DDP:")
+    families = bench_families.run(mode.families)
     comparisons = report.compare(vmf_rows)
     return {"vmf": vmf_rows, "comparisons": comparisons, "train_step": train_rows, "text": text_rows,
+            "families": families,
             "median_ratios": report.median_ratios(comparisons),
             "flagged": report.flagged(comparisons)}
 
@@ -99,6 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
               "settings": {"grid": mode.grid.to_json(), "batch": bench_vmf.BATCH,
                            "repeats": mode.repeats, "min_block_s": mode.min_block_s,
                            "train": vars(mode.train), "text": vars(mode.text),
+                           "families": vars(mode.families),
                            "target_speedups": report.TARGET_SPEEDUPS},
               "reference": reference_info(reference)}
     result |= measure(mode, reference)
