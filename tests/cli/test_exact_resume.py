@@ -22,6 +22,9 @@ FAMILIES = {
     "text": ["+experiment=xu2018/table3", f"data_root={FIXTURES}", "data.download=false", "trainer.max_epochs=3",
              "trainer.limit_train_batches=6", "trainer.limit_val_batches=2", "trainer.limit_test_batches=2",
              "callbacks.early_stopping=null", "model.encoder.hidden_size=32", "model.decoder.hidden_size=32"],
+    # gradients of 4 batches per optimiser step: a stop between two steps keeps the pending ones
+    "accumulate": ["trainer.max_epochs=3", "trainer.limit_train_batches=6", "eval.is_samples=10",
+                   "trainer.accumulate_grad_batches=4"],
     # M1+M2: a CombinedLoader that cycles the small labelled set several times per epoch
     "m1m2": ["+experiment=davidson2018/table3", f"data_root={FIXTURES}", "data.download=false",
              "trainer.max_epochs=3", "trainer.limit_train_batches=6", "trainer.limit_val_batches=2",
@@ -67,6 +70,7 @@ def uninterrupted(tmp_path_factory):
     ("text", 1, 2, "SIGTERM"),
     ("m1m2", 1, 3, "SIGTERM"),     # in the labelled set's second pass
     ("m1m2", 1, 3, "SIGKILL"),     # manual optimisation: its epoch-end scheduler step is replayed
+    ("accumulate", 1, 2, "SIGTERM"),   # after 3 of 4 accumulated batches
 ])
 def test_a_stopped_and_resumed_run_ends_exactly_as_an_uninterrupted_one(tmp_path, uninterrupted, family, epoch,
                                                                         batch, signum):

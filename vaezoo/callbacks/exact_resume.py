@@ -14,6 +14,8 @@ state, and it restarts a resumed epoch's loader from its first batch. Two things
 - The data order is keyed the same way (``vaezoo.data.order``), and the epoch and the number of
   batches already trained in it are saved with every checkpoint; on resume every training
   sampler is placed after them.
+- With gradient accumulation, a checkpoint written between two optimiser steps holds the
+  gradients accumulated since the last one, and they are put back on resume.
 - Plateau schedulers step after an epoch's last checkpoint is written (Lightning steps them after
   its epoch-end hooks; a model that optimises manually steps all its schedulers there). The
   epoch's metrics are saved with such a checkpoint and the step is replayed on resume. Lightning
@@ -115,6 +117,10 @@ class ExactResume(pl.Callback):
         trainer = self._trainer
         progress = trainer.fit_loop.epoch_loop.batch_progress.current
         state = {"epoch": trainer.current_epoch, "batches": progress.processed, "complete": epoch_trained(trainer)}
+        if not state["complete"] and progress.processed % trainer.accumulate_grad_batches:
+            # between two optimiser steps: the gradients accumulated since the last one
+            state["gradients"] = {name: p.grad.detach().clone() for name, p in
+                                  trainer.lightning_module.named_parameters() if p.grad is not None}
         if state["complete"] and self._stepped_epoch != trainer.current_epoch:   # its scheduler step is to come
             state["epoch_metrics"] = {name: float(value) for name, value in trainer.callback_metrics.items()
                                       if value.numel() == 1}
@@ -128,6 +134,9 @@ class ExactResume(pl.Callback):
         if not position:
             return
         epoch, batches = position["epoch"], position["batches"]
+        parameters = dict(pl_module.named_parameters())
+        for name, gradient in position.get("gradients", {}).items():
+            parameters[name].grad = gradient.to(parameters[name].device)
         if position.get("complete", "epoch_metrics" in position):   # saved at an epoch's end: the next starts afresh
             if "epoch_metrics" in position:
                 replay_epoch_end_schedulers(trainer, pl_module, epoch, position["epoch_metrics"])
