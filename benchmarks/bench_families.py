@@ -156,9 +156,10 @@ def timed_run(family: Family, setting: FamilySetting, extra: tuple[str, ...] = (
     waits, steps = [r[0] for r in rows if not math.isnan(r[0])], [r[1] for r in rows]
     total = sum(waits) + sum(steps)
     loading = statistics.median(timer["loading_s"]) if timer["loading_s"] else float("nan")
-    return {"family": family.name, "data": kind, "batches": len(rows), "processes": timer["world_size"],
-            "steps_per_s": len(rows) / total, "examples_per_s": sum(r[2] for r in rows) / total,
-            "tokens_per_s": sum(r[3] for r in rows) / total if rows[0][3] else None,
+    processes = timer["world_size"]   # rank 0's batches are one of as many of the same size
+    return {"family": family.name, "data": kind, "batches": len(rows), "processes": processes,
+            "steps_per_s": len(rows) / total, "examples_per_s": processes * sum(r[2] for r in rows) / total,
+            "tokens_per_s": processes * sum(r[3] for r in rows) / total if rows[0][3] else None,
             "between_batches_share": sum(waits) / total, "median_step_ms": 1000 * statistics.median(steps),
             "loading_ms": 1000 * loading, "loading_share": loading / (total / len(rows))}
 
