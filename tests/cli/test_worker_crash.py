@@ -5,9 +5,10 @@ import signal
 
 import pytest
 import torch
-from torch.utils.data import TensorDataset, get_worker_info
+from torch.utils.data import get_worker_info
 
 from tests.cli.conftest import FIXTURES, compose_config
+from vaezoo.data.order import BatchedTensorDataset
 from vaezoo.tasks.train import DataLoaderCrash
 
 RUN = [f"data_root={FIXTURES}", "data.download=false", "callbacks.progress=null", "trainer.limit_train_batches=2",
@@ -20,14 +21,14 @@ def test_a_killed_worker_stops_the_run_with_what_to_do(tmp_path, monkeypatch):
     run_task(compose_config(first), tmp_path / "run", first)
     last = tmp_path / "run" / "checkpoints" / "last.ckpt"
     kept = last.read_bytes()
-    real_getitem = TensorDataset.__getitem__
+    real_getitems = BatchedTensorDataset.__getitems__   # how the image loaders read a batch
 
-    def die_in_a_worker(self, index):
+    def die_in_a_worker(self, indices):
         if get_worker_info() is not None:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real_getitem(self, index)
+        return real_getitems(self, indices)
 
-    monkeypatch.setattr(TensorDataset, "__getitem__", die_in_a_worker)
+    monkeypatch.setattr(BatchedTensorDataset, "__getitems__", die_in_a_worker)
     resumed = [*RUN, "trainer.max_epochs=2", "data.num_workers=1", f"ckpt_path={last}"]
     with pytest.raises(DataLoaderCrash, match=r"a data-loading worker died during training .* lower "
                                               r"data.num_workers .* resume with ckpt_path=.*last.ckpt"):
