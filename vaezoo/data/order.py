@@ -128,13 +128,21 @@ class EvaluationShard(Sampler[list[int]]):
 
     def __init__(self, batches: Sampler[list[int]]) -> None:
         self.batches = batches
+        self._cache: tuple[tuple[int, int], tuple[list[list[int]], int, int]] | None = None
 
     def _sequence(self) -> tuple[list[list[int]], int, int]:
-        """(this process's batches in the order of the single-process sequence, processes, rank)."""
+        """(this process's batches in the order of the single-process sequence, processes, rank),
+        worked out once per DDP group: an evaluation order does not change, and ``global_index``
+        asks for it at every batch."""
+        key = world()
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, self._share_out(*key))
+        return self._cache[1]
+
+    def _share_out(self, processes: int, rank: int) -> tuple[list[list[int]], int, int]:
         batches = [list(batch) for batch in self.batches]
         if len(batches) > 1 and len(batches[-1]) == 1:
             batches[-2:] = [batches[-2] + batches[-1]]
-        processes, rank = world()
         if processes == 1:
             return batches, 1, 0
         if len(batches) >= processes:
