@@ -7,6 +7,9 @@ Lightning iterates a resumed run's loader before it sets the epoch, and neither 
 middle of an epoch. torchdata's ``StatefulDataLoader`` can, but counts the batch Lightning's
 fetcher has prefetched as consumed, so a run resumed mid-epoch skips one. Hence this sampler:
 ``resume`` (called by ``vaezoo.callbacks.ExactResume``) places it at a batch within an epoch.
+
+Evaluation keeps one fixed order; under DDP ``EvaluationShard`` shares its batches out among the
+processes. Tensor datasets are read a batch at a time (``BatchedTensorDataset``).
 """
 
 from __future__ import annotations
