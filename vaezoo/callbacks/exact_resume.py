@@ -15,7 +15,9 @@ state, and it restarts a resumed epoch's loader from its first batch. Two things
   batches already trained in it are saved with every checkpoint; on resume every training
   sampler is placed after them.
 - With gradient accumulation, a checkpoint written between two optimiser steps holds the
-  gradients accumulated since the last one, and they are put back on resume.
+  gradients accumulated since the last one, and they are put back on resume. Under DDP these are
+  rank 0's: each process's own are summed only at the step, and the checkpoint is rank 0's, so
+  such a resume continues within noise rather than exactly.
 - Plateau schedulers step after an epoch's last checkpoint is written (Lightning steps them after
   its epoch-end hooks; a model that optimises manually steps all its schedulers there). The
   epoch's metrics are saved with such a checkpoint and the step is replayed on resume. Lightning
