@@ -133,6 +133,15 @@ def test_choosing_an_experiments_rows_keeps_it_full(overrides, scale):
     assert run_scale(cfg, ["+experiment=davidson2018/table4", *overrides], is_proxy_data=False) == scale
 
 
+@pytest.mark.parametrize("overrides,auc", [(["data=cora", "latent=vmf"], "94.1"), (["data=citeseer"], "90.3"),
+                                           (["data=pubmed", "latent=vmf"], "96.0")])
+def test_davidson_table4_quotes_the_row_of_its_graph_and_model(overrides, auc):
+    from vaezoo.report.compare import paper_row
+    cfg = compose_config(["+experiment=davidson2018/table4", *overrides])
+    (reference,) = cfg.paper_rows
+    assert paper_row(reference)["auc"] == auc
+
+
 def test_default_job_runs_on_the_embedded_sample(tmp_path):
     from vaezoo.tasks import run_task
     overrides = ["debug=smoke"]
