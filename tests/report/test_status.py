@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from vaezoo.report.build import ManifestError, main, render
+from vaezoo.report.compare import row_metric
 from vaezoo.report.status import PERPLEXITY, not_run, status_lines
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
@@ -51,6 +52,19 @@ def test_each_20ng_row_is_compared_in_its_own_perplexity_convention():
     vmf, gaussian = "model=v-nvdm, source=xu2018, dim=50", "model=g-nvdm, source=miao2016, dim=50"
     assert "| 835.00 | 830.00 | 5.00 |" in line(lines, vmf, "ppl_20ng")          # corpus-level
     assert "| 816.00 | 836.00 | -20.00 |" in line(lines, gaussian, "ppl_20ng")    # per document
+
+
+def test_one_record_can_give_a_number_for_each_row_it_quotes():
+    """Davidson Table 5: one sampler run measures all 45 (d, kappa) cells."""
+    run = {"experiment": "x", "paper_rows": ["davidson2018_table5.csv"], "scale": "full", "seed": 0,
+           "metrics": {row_metric("test/proposals", d=5, kappa=10): 1.27,
+                       row_metric("test/proposals", d=5, kappa=1): 1.3,
+                       row_metric("exact/proposals", d=5, kappa=5): 1.17}}
+    lines = status_lines("davidson2018_table5", ["proposals"], [run], [])
+    assert line(lines, "d=5, kappa=10", "proposals").endswith(
+        "| 1.270 | 1.268 | 0.002 | full | 1 | within tolerance (0.03) |")
+    assert line(lines, "d=5, kappa=1", "proposals").endswith("| outside |")        # 1.3 against 1.020
+    assert line(lines, "d=5, kappa=5", "proposals").endswith("| not run: no committed record yet |")
 
 
 def test_a_renamed_metric_is_found_under_the_papers_column():
@@ -99,6 +113,24 @@ def test_an_ablation_table_gives_each_run_a_line_and_stays_off_the_status_page(t
     status = files[tmp_path / "README.md"]
     (row,) = [line for line in status.splitlines() if line.startswith("| model=s-vae, d=5,")]
     assert row.endswith("| 0 | not run: no committed record yet |")
+
+
+def test_a_table_a_run_wrote_itself_is_copied_and_its_record_feeds_the_status_page(tmp_path):
+    run = tmp_path / "p" / "runs" / "t5"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text(json.dumps(
+        {"experiment": "x", "paper_rows": ["davidson2018_table5.csv"], "scale": "full", "seed": 0,
+         "metrics": {row_metric("test/proposals", d=5, kappa=10): 1.2832}}))
+    (run / "table5.md").write_text("| d | kappa | ours |\n|---|---|---|\n| 5 | 10 | 1.2792 |\n")
+    manifest = ("tables:\n  - {out: p/t5.md, runs: [p/runs/t5], text: %s}\n"
+                "status:\n  tables: {davidson2018_table5: [proposals]}\n")
+    (tmp_path / "report.yaml").write_text(manifest % "p/runs/t5/table5.md")
+    files, _ = render(tmp_path)
+    assert files[tmp_path / "p" / "t5.md"].endswith("| 5 | 10 | 1.2792 |\n")
+    assert "| d=5, kappa=10 | proposals | 1.283 | 1.268 |" in files[tmp_path / "README.md"]
+    (tmp_path / "report.yaml").write_text(manifest % "p/runs/t5/gone.md")
+    with pytest.raises(ManifestError, match=r"tables: p/t5.md: text: .*gone.md is missing"):
+        render(tmp_path)
 
 
 def test_the_committed_experiments_are_what_make_report_generates():

@@ -6,7 +6,8 @@
 ``experiments/report.yaml`` says what to build. Each table entry has its file (``out``), the run
 folders it quotes (``runs``, globs relative to ``experiments/``) and the metrics it shows
 (``metrics``), and optionally: measure files beside the records whose numbers it may show
-(``measures``, e.g. ``[pseudo_inputs]``), a line per run folder (``per_run``: variants of one
+(``measures``, e.g. ``[pseudo_inputs]``), a table a run wrote itself to copy instead (``text``,
+relative to ``experiments/``), a line per run folder (``per_run``: variants of one
 row, an ablation), whether its runs count on the status page (``status``, default true; false
 for ablations and probes) and the runs whose training curves it draws where they are other
 folders (``curves``). Then the published tables of the status page with their metric columns,
@@ -45,6 +46,13 @@ def _folders(root: Path, patterns: list[str], where: str) -> list[Path]:
     return folders
 
 
+def _run_text(root: Path, relative: str, where: str) -> str:
+    path = root / relative
+    if not path.is_file():
+        raise ManifestError(f"{root / MANIFEST}: {where}: text: {path} is missing")
+    return f"<!-- `make report` copies this table from {relative}, written by its run -->\n\n" + path.read_text()
+
+
 def _manifest(root: Path) -> dict:
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
@@ -65,7 +73,10 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
         runs = load_runs(folders, entry.get("measures", []))
         if not runs:
             raise ManifestError(f"{manifest_path}: tables: {entry['out']}: its folders hold no results.json")
-        files[root / entry["out"]] = markdown(runs, entry.get("metrics"), entry.get("per_run", False))
+        if "text" in entry:  # a table the run wrote itself, e.g. all 45 cells of Davidson Table 5
+            files[root / entry["out"]] = _run_text(root, entry["text"], f"tables: {entry['out']}")
+        else:
+            files[root / entry["out"]] = markdown(runs, entry.get("metrics"), entry.get("per_run", False))
         if entry.get("status", True):
             quoted.update((run["path"], run) for run in runs)
         figure = (root / entry["out"]).with_name(Path(entry["out"]).stem + "_curves.png")

@@ -4,7 +4,8 @@
 
 Runs are found as results.json files below the given folders and grouped by experiment and
 paper row. A row reference reads ``<table>.csv:<column>=<value>,...``; a metric ``test/<name>``
-is compared with the row's column ``<name>`` and its spread with ``<name>_std``.
+is compared with the row's column ``<name>`` and its spread with ``<name>_std``. A record that
+quotes many rows at once names each row's number ``<metric>@<cell>=<value>,...`` (``row_metric``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def parse_row_reference(reference: str) -> tuple[str, dict[str, str]]:
     table, _, selector = reference.partition(":")
     keys = dict(item.split("=", 1) for item in selector.split(",") if item)
     return table.removesuffix(".csv"), keys
+
+
+def row_metric(metric: str, **cells: object) -> str:
+    """The name of a number that one record gives for each of many rows: ``test/proposals@d=5,kappa=1``
+    is ``test/proposals`` of the row whose cells read d=5 and kappa=1 (Davidson Table 5: 45 cells
+    from one run)."""
+    return f"{metric}@" + ",".join(f"{key}={value}" for key, value in cells.items())
 
 
 def row_matches(row: dict[str, str], keys: dict[str, str]) -> bool:
@@ -99,8 +107,9 @@ def _same_split(paper: dict[str, str], stage: str) -> bool:
     return split_stage(paper) == stage
 
 
-# Metrics whose differences that matter are below 0.01: bits per dimension (the VampPrior tables).
-DECIMALS = {"bpd": 3}
+# Metrics whose differences that matter are below 0.01: bits per dimension (the VampPrior tables),
+# proposals per accepted vMF sample (Davidson Table 5).
+DECIMALS = {"bpd": 3, "proposals": 3}
 
 
 def _number(value: float, decimals: int = 2) -> str:

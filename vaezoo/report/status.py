@@ -20,6 +20,7 @@ from vaezoo.report.compare import (
     paper_columns,
     parse_row_reference,
     row_matches,
+    row_metric,
     split_stage,
 )
 
@@ -42,12 +43,15 @@ class Tolerance:
 NATS, PERPLEXITY, POINTS = Tolerance(1.0), Tolerance(0.02, relative=True), Tolerance(1.0)
 
 # Fixed in advance per kind of metric: 1 nat for log-likelihoods, bounds and their terms, 2% for
-# perplexities, 1 point for percentages (accuracy, AUC, AP, BLEU). Other columns (active units,
+# perplexities, 1 point for percentages (accuracy, AUC, AP, BLEU), and for the vMF sampler's
+# proposals per sample (Davidson Table 5) 0.03, the standard error of the paper's 1,000-sample
+# means at its costliest cell (sqrt(E (E - 1) / 1000) with E = 1.46). Other columns (active units,
 # entropy, distinct-n, lengths) have none and count only within the paper's error bar.
 TOLERANCES: dict[str, Tolerance] = {
     "nll": NATS, "ll": NATS, "elbo": NATS, "re": NATS, "kl": NATS, "mi": NATS,
     "ppl": PERPLEXITY, "fppl": PERPLEXITY, "rppl": PERPLEXITY, "ppl_20ng": PERPLEXITY, "ppl_rcv1": PERPLEXITY,
     "acc": POINTS, "auc": POINTS, "ap": POINTS, "bleu": POINTS, "bleu2": POINTS, "bleu4": POINTS,
+    "proposals": Tolerance(0.03),
 }
 
 
@@ -115,14 +119,14 @@ def status_lines(table: str, columns: Sequence[str], runs: Iterable[Mapping], re
             spread = _number_or_none(row.get(f"{column}_std"))
             decimals = DECIMALS.get(column, 2)
             published = _number(paper, decimals) + (f" +- {_number(spread, decimals)}" if spread is not None else "")
-            metric = _our_metric(table, row, column)
-            stage = split_stage(row)
-            measured = [run for run in quoting if f"{stage}/{metric}" in run["metrics"]]
+            name = f"{split_stage(row)}/{_our_metric(table, row, column)}"
+            per_row = row_metric(name, **{key: value for key, value in row.items() if key not in skipped and value})
+            measured = [run for run in quoting if per_row in run["metrics"] or name in run["metrics"]]
             if not measured:
                 reason = next((r.why for r in reasons if r.covers(table, row, column)), "no committed record yet")
                 lines.append(f"| {label} | {column} | - | {published} | - | - | 0 | not run: {reason} |")
                 continue
-            ours = [float(run["metrics"][f"{stage}/{metric}"]) for run in measured]
+            ours = [float(run["metrics"].get(per_row, run["metrics"].get(name))) for run in measured]
             mean = statistics.mean(ours)
             scale = "/".join(sorted({str(run.get("scale", "?")) for run in measured}))
             status = verdict(ours, paper, spread, TOLERANCES.get(column))

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 from vaezoo.distributions.vmf import VonMisesFisher
 from vaezoo.paper_tables import read_table
+from vaezoo.report.compare import row_metric
 from vaezoo.results import RunRecorder, run_scale
 
 
@@ -54,8 +55,7 @@ def measured_expected_proposals(kappa: float, dim: int, samples: int) -> tuple[f
 
 
 def published_table() -> dict[tuple[int, float], float]:
-    return {(int(row["d"]), float(key.split("_", 1)[1])): float(value)
-            for row in read_table("davidson2018_table5") for key, value in row.items() if key != "d"}
+    return {(int(row["d"]), float(row["kappa"])): float(row["proposals"]) for row in read_table("davidson2018_table5")}
 
 
 def markdown(cells: list[dict], samples: int) -> str:
@@ -86,8 +86,9 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
                           "exact": exact_expected_proposals(float(kappa), d + 1),
                           "paper": paper.get((d, float(kappa)))})
     (output_dir / "table5.md").write_text(markdown(cells, samples))
-    metrics = ({f"proposals/d={c['d']},kappa={c['kappa']:g}": c["measured"] for c in cells}
-               | {f"exact/d={c['d']},kappa={c['kappa']:g}": c["exact"] for c in cells})
+    # One record quotes every cell: each number is named by its row (vaezoo.report.compare.row_metric).
+    metrics = ({row_metric("test/proposals", d=c["d"], kappa=f"{c['kappa']:g}"): c["measured"] for c in cells}
+               | {row_metric("exact/proposals", d=c["d"], kappa=f"{c['kappa']:g}"): c["exact"] for c in cells})
     estimators = {"proposals": {"method": "monte_carlo", "samples": samples},
                   "exact": {"method": "quadrature", "samples": None}}
     return recorder.write(run_scale(cfg, overrides, is_proxy_data=False), metrics, estimators)
