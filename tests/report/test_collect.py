@@ -46,3 +46,22 @@ def test_collect_never_overwrites_a_record_and_refuses_an_unfinished_run(tmp_pat
     with pytest.raises(CollectError, match="lacks results.json"):
         collect(run, tmp_path / "other")
     assert not (tmp_path / "other").exists()
+
+
+def test_collect_takes_a_measuring_task_without_curves_and_its_own_table(tmp_path):
+    """Davidson Table 5's sampler task trains nothing: no metrics.csv, a table5.md of its own."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("seed: 0\n")
+    (run / "results.json").write_text(json.dumps({"seed": 0, "metrics": {"test/proposals@d=5,kappa=1": 1.02}}))
+    (run / "table5.md").write_text("| d | kappa |\n")
+    collect(run, tmp_path / "record")
+    assert sorted(p.name for p in (tmp_path / "record").iterdir()) == ["config.yaml", "results.json", "table5.md"]
+
+
+def test_collect_refuses_a_training_run_that_has_not_written_its_curves(tmp_path):
+    run = finished_run(tmp_path / "run")
+    (run / "metrics.csv").unlink()
+    with pytest.raises(CollectError, match="lacks metrics.csv, though it trained"):
+        collect(run, tmp_path / "record")
+    assert not (tmp_path / "record").exists()

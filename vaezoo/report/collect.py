@@ -2,12 +2,13 @@
 
     python -m vaezoo.report.collect RUN_DIR experiments/<paper>/runs/<name>
 
-Copies config.yaml, results.json, metrics.csv, the measures other tools wrote beside them
-(``*.json``, e.g. ``pseudo_inputs.json``) and the command line's overrides (Hydra's
-``.hydra/overrides.yaml``, less its own ``hydra.*`` settings such as the output folder) as
-overrides.yaml, and the image grids of the tested model (``images/*.png``, tens of kB each);
-never checkpoints. Paths into the run folder (the checkpoint of results.json)
-become relative to it, so a record names no folder outside the repository. An existing record
+Copies config.yaml, results.json, metrics.csv (a run that trains logs one; a measuring task such
+as the sampler's Table 5 does not), the measures other tools wrote beside them (``*.json``, e.g.
+``pseudo_inputs.json``), the tables a task wrote itself (``*.md``, e.g. ``table5.md``) and the
+command line's overrides (Hydra's ``.hydra/overrides.yaml``, less its own ``hydra.*`` settings
+such as the output folder) as overrides.yaml, and the image grids of the tested model
+(``images/*.png``, tens of kB each); never checkpoints. Paths into the run folder (the checkpoint
+of results.json) become relative to it, so a record names no folder outside the repository. An existing record
 is never overwritten: remove it first to replace it.
 """
 
@@ -21,7 +22,8 @@ from pathlib import Path
 
 import yaml
 
-RECORD_FILES = ("config.yaml", "results.json", "metrics.csv")
+RECORD_FILES = ("config.yaml", "results.json")
+CURVES = "metrics.csv"
 
 
 class CollectError(ValueError):
@@ -46,10 +48,13 @@ def collect(run: Path, record: Path) -> list[Path]:
                            "written after its test)")
     if record.exists():
         raise CollectError(f"{record} exists; remove it first to replace that record")
-    measures = sorted(p.name for p in run.glob("*.json") if p.name != "results.json")
+    if not (run / CURVES).is_file() and (run / "checkpoints").is_dir():
+        raise CollectError(f"{run} lacks {CURVES}, though it trained: collect a run that finished")
+    extras = sorted(p.name for p in run.glob("*.json") if p.name != "results.json")
+    extras += [name for name in (CURVES, *sorted(p.name for p in run.glob("*.md"))) if (run / name).is_file()]
     record.mkdir(parents=True)
     written = []
-    for name in (*RECORD_FILES, *measures):
+    for name in (*RECORD_FILES, *extras):
         target = record / name
         if name == "results.json":
             results = json.loads((run / name).read_text())
