@@ -77,7 +77,7 @@ Optimizations = Mapping[str, Optimization]   # the optimizer group: name -> Opti
 
 def adam(lr: float = 1e-3) -> dict[str, Optimization]:
     """The default: one Adam optimiser over every parameter."""
-    return {"main": Optimization(partial(torch.optim.Adam, lr=lr))}
+    return {"main": Optimization(partial(torch.optim.Adam, lr=lr, fused=True))}
 
 
 def merge_optimizations(configured: Mapping[str, Optimization], of_terms: Mapping[str, Optimization]
