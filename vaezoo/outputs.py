@@ -3,7 +3,8 @@
 Lightning's CSVLogger starts metrics.csv afresh in a directory that already has one, which
 would drop the curves of the epochs before a resume. ``keep_earlier_metrics`` sets the earlier
 file aside before training and puts its rows back in front of the new ones afterwards; if the
-run dies in between, the earlier rows are still on disk under their set-aside name.
+run dies in between, the earlier rows are still on disk under their set-aside name, and
+``stitched_metrics`` puts such a run's whole history back together.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def merge_metrics(earlier: Path, current: Path) -> None:
     """Write ``current`` as the rows of ``earlier`` followed by its own, over the union of columns."""
-    with open(earlier, newline="") as handle:
-        old = list(csv.DictReader(handle))
-    new: list[dict] = []
-    if current.is_file():
-        with open(current, newline="") as handle:
-            new = list(csv.DictReader(handle))
+    old = _rows(earlier)
+    new = _rows(current) if current.is_file() else []
     columns = list(dict.fromkeys(k for row in old + new for k in row))
     tmp = current.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="") as handle:
@@ -29,6 +31,28 @@ def merge_metrics(earlier: Path, current: Path) -> None:
         writer.writeheader()
         writer.writerows(old + new)
     tmp.replace(current)
+
+
+def _set_aside_index(path: Path) -> int:
+    """metrics.before-resume.csv -> 0, metrics.before-resume-3.csv -> 3."""
+    suffix = path.stem.removeprefix("metrics.before-resume")
+    return int(suffix.removeprefix("-")) if suffix else 0
+
+
+def stitched_metrics(output_dir: Path) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of a run's whole history: the files a killed run left set aside, oldest
+    first, then metrics.csv. A resume from a checkpoint older than the kill repeats epochs; the
+    later attempt's rows of an epoch replace the earlier ones."""
+    parts = sorted(output_dir.glob("metrics.before-resume*.csv"), key=_set_aside_index)
+    parts += [output_dir / "metrics.csv"] if (output_dir / "metrics.csv").is_file() else []
+    rows: list[dict] = []
+    for part in parts:
+        new = _rows(part)
+        epochs = [int(row["epoch"]) for row in new if row.get("epoch")]
+        if epochs:
+            rows = [row for row in rows if not row.get("epoch") or int(row["epoch"]) < min(epochs)]
+        rows += new
+    return list(dict.fromkeys(key for row in rows for key in row)), rows
 
 
 @contextmanager

@@ -1,3 +1,4 @@
+import csv
 import json
 
 import pytest
@@ -65,3 +66,18 @@ def test_collect_refuses_a_training_run_that_has_not_written_its_curves(tmp_path
     with pytest.raises(CollectError, match="lacks metrics.csv, though it trained"):
         collect(run, tmp_path / "record")
     assert not (tmp_path / "record").exists()
+
+
+def test_collect_stitches_the_history_a_killed_and_resumed_run_left_in_pieces(tmp_path):
+    """Killed twice: epochs 0-1 set aside, then 2-4 (epoch 4 after the last checkpoint), then a
+    resume from epoch 3's checkpoint that repeats epoch 4."""
+    run = finished_run(tmp_path / "run")
+    (run / "metrics.before-resume.csv").write_text("epoch,step,val/elbo\n0,9,-120\n1,19,-110\n")
+    (run / "metrics.before-resume-1.csv").write_text("epoch,step,val/elbo\n2,29,-105\n3,39,-103\n4,49,-99\n")
+    (run / "metrics.csv").write_text("epoch,step,val/elbo,val/kl\n4,49,-101,3\n5,59,-100,3\n")
+    collect(run, tmp_path / "record")
+    with open(tmp_path / "record" / "metrics.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["epoch"], row["val/elbo"]) for row in rows] == [
+        ("0", "-120"), ("1", "-110"), ("2", "-105"), ("3", "-103"), ("4", "-101"), ("5", "-100")]
+    assert rows[0]["val/kl"] == "" and rows[-1]["val/kl"] == "3"

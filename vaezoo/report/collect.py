@@ -2,25 +2,29 @@
 
     python -m vaezoo.report.collect RUN_DIR experiments/<paper>/runs/<name>
 
-Copies config.yaml, results.json, metrics.csv (a run that trains logs one; a measuring task such
-as the sampler's Table 5 does not), the measures other tools wrote beside them (``*.json``, e.g.
+Copies config.yaml, results.json, metrics.csv (a run that trains logs one, a measuring task such
+as the sampler's Table 5 does not; a run killed and resumed gets its whole history back from the
+files it set aside), the measures other tools wrote beside them (``*.json``, e.g.
 ``pseudo_inputs.json``), the tables a task wrote itself (``*.md``, e.g. ``table5.md``) and the
 command line's overrides (Hydra's ``.hydra/overrides.yaml``, less its own ``hydra.*`` settings
 such as the output folder) as overrides.yaml, and the image grids of the tested model
 (``images/*.png``, tens of kB each); never checkpoints. Paths into the run folder (the checkpoint
-of results.json) become relative to it, so a record names no folder outside the repository. An existing record
-is never overwritten: remove it first to replace it.
+of results.json) become relative to it, so a record names no folder outside the repository. An
+existing record is never overwritten: remove it first to replace it.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shutil
 import sys
 from pathlib import Path
 
 import yaml
+
+from vaezoo.outputs import stitched_metrics
 
 RECORD_FILES = ("config.yaml", "results.json")
 CURVES = "metrics.csv"
@@ -56,7 +60,13 @@ def collect(run: Path, record: Path) -> list[Path]:
     written = []
     for name in (*RECORD_FILES, *extras):
         target = record / name
-        if name == "results.json":
+        if name == CURVES and any(run.glob("metrics.before-resume*.csv")):   # a killed run's earlier rows
+            columns, rows = stitched_metrics(run)
+            with open(target, "w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows(rows)
+        elif name == "results.json":
             results = json.loads((run / name).read_text())
             results["checkpoint"] = relative_to_run(results.get("checkpoint"), run)
             target.write_text(json.dumps(results, indent=2) + "\n")
