@@ -25,6 +25,9 @@ FAMILIES = {
     # gradients of 4 batches per optimiser step: a stop between two steps keeps the pending ones
     "accumulate": ["trainer.max_epochs=3", "trainer.limit_train_batches=6", "eval.is_samples=10",
                    "trainer.accumulate_grad_batches=4"],
+    # two DDP processes (gloo), each with pending gradients of its own between two optimiser steps
+    "ddp_accumulate": ["trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2", "trainer.max_epochs=3",
+                       "trainer.limit_train_batches=6", "eval.is_samples=10", "trainer.accumulate_grad_batches=4"],
     # M1+M2: a CombinedLoader that cycles the small labelled set several times per epoch
     "m1m2": ["+experiment=davidson2018/table3", f"data_root={FIXTURES}", "data.download=false",
              "trainer.max_epochs=3", "trainer.limit_train_batches=6", "trainer.limit_val_batches=2",
@@ -71,6 +74,7 @@ def uninterrupted(tmp_path_factory):
     ("m1m2", 1, 3, "SIGTERM"),     # in the labelled set's second pass
     ("m1m2", 1, 3, "SIGKILL"),     # manual optimisation: its epoch-end scheduler step is replayed
     ("accumulate", 1, 2, "SIGTERM"),   # after 3 of 4 accumulated batches
+    ("ddp_accumulate", 1, 2, "SIGTERM"),
 ])
 def test_a_stopped_and_resumed_run_ends_exactly_as_an_uninterrupted_one(tmp_path, uninterrupted, family, epoch,
                                                                         batch, signum):

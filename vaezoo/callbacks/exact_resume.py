@@ -15,9 +15,9 @@ state, and it restarts a resumed epoch's loader from its first batch. Two things
   batches already trained in it are saved with every checkpoint; on resume every training
   sampler is placed after them.
 - With gradient accumulation, a checkpoint written between two optimiser steps holds the
-  gradients accumulated since the last one, and they are put back on resume. Under DDP these are
-  rank 0's: each process's own are summed only at the step, and the checkpoint is rank 0's, so
-  such a resume continues within noise rather than exactly.
+  gradients accumulated since the last one, and they are put back on resume. Under DDP each
+  process holds its own until the step averages them, so the checkpoint gathers every process's
+  (rank order) and each takes its own back.
 - Plateau schedulers step after an epoch's last checkpoint is written (Lightning steps them after
   its epoch-end hooks; a model that optimises manually steps all its schedulers there). The
   epoch's metrics are saved with such a checkpoint and the step is replayed on resume. Lightning
@@ -72,6 +72,43 @@ def place(loader, epoch: int, batches: int) -> bool:
     return True
 
 
+def pending_gradients(trainer: pl.Trainer) -> list[dict[str, torch.Tensor]]:
+    """Every process's gradients accumulated since the last optimiser step, in rank order (one
+    collective under DDP, so every process must call it, as every process writes a checkpoint)."""
+    named = [(name, p) for name, p in trainer.lightning_module.named_parameters() if p.requires_grad]
+    present = torch.tensor([float(p.grad is not None) for _, p in named], device=trainer.strategy.root_device)
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).detach().flatten() for _, p in named])
+    if trainer.world_size > 1:
+        flat, present = trainer.strategy.all_gather(flat), trainer.strategy.all_gather(present)
+    else:
+        flat, present = flat[None], present[None]
+    by_rank = []
+    for rank_flat, rank_present in zip(flat.cpu(), present.cpu(), strict=True):
+        gradients, offset = {}, 0
+        for (name, parameter), has_gradient in zip(named, rank_present.tolist(), strict=True):
+            if has_gradient:
+                gradients[name] = rank_flat[offset:offset + parameter.numel()].view_as(parameter).clone()
+            offset += parameter.numel()
+        by_rank.append(gradients)
+    return by_rank
+
+
+def restore_gradients(trainer: pl.Trainer, pl_module: pl.LightningModule,
+                      by_rank: list[dict[str, torch.Tensor]]) -> None:
+    """This process's pending gradients from ``pending_gradients``'s list. Saved by another number
+    of processes, each takes their mean: the run goes on within noise, not exactly."""
+    if len(by_rank) == trainer.world_size:
+        gradients = by_rank[trainer.global_rank]
+    else:
+        log.warning("the checkpoint holds the pending gradients of %d processes and %d resume: each takes their "
+                    "mean, so this run goes on within noise, not exactly", len(by_rank),
+                    trainer.world_size)
+        gradients = {name: torch.stack([rank[name] for rank in by_rank]).mean(0) for name in by_rank[0]}
+    parameters = dict(pl_module.named_parameters())
+    for name, gradient in gradients.items():
+        parameters[name].grad = gradient.to(parameters[name].device, parameters[name].dtype)
+
+
 def epoch_trained(trainer: pl.Trainer) -> bool:
     """Whether every training batch of the current epoch has been trained."""
     return trainer.fit_loop.epoch_loop.batch_progress.current.processed >= trainer.num_training_batches
@@ -121,8 +158,7 @@ class ExactResume(pl.Callback):
         state = {"epoch": trainer.current_epoch, "batches": progress.processed, "complete": epoch_trained(trainer)}
         if not state["complete"] and progress.processed % trainer.accumulate_grad_batches:
             # between two optimiser steps: the gradients accumulated since the last one
-            state["gradients"] = {name: p.grad.detach().clone() for name, p in
-                                  trainer.lightning_module.named_parameters() if p.grad is not None}
+            state["gradients"] = pending_gradients(trainer)
         if state["complete"] and self._stepped_epoch != trainer.current_epoch:   # its scheduler step is to come
             state["epoch_metrics"] = {name: float(value) for name, value in trainer.callback_metrics.items()
                                       if value.numel() == 1}
@@ -136,9 +172,8 @@ class ExactResume(pl.Callback):
         if not position:
             return
         epoch, batches = position["epoch"], position["batches"]
-        parameters = dict(pl_module.named_parameters())
-        for name, gradient in position.get("gradients", {}).items():
-            parameters[name].grad = gradient.to(parameters[name].device)
+        if "gradients" in position:
+            restore_gradients(trainer, pl_module, position["gradients"])
         if position.get("complete", "epoch_metrics" in position):   # saved at an epoch's end: the next starts afresh
             if "epoch_metrics" in position:
                 replay_epoch_end_schedulers(trainer, pl_module, epoch, position["epoch_metrics"])

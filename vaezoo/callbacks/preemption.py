@@ -5,8 +5,11 @@ The save waits for the end of the current training batch, so the checkpoint neve
 half-applied optimiser step, and it is ``last.ckpt`` in the run's checkpoint folder, which
 ``ckpt_path`` resumes (exactly, with ``ExactResume``). Then:
 
-- SIGTERM: Lightning stops the run at that batch's end (its own handler), results.json says
-  ``stopped_by: interrupted`` and names the checkpoint.
+- SIGTERM: the run stops at that batch's end; results.json says ``stopped_by: interrupted`` and
+  names the checkpoint. During training this callback owns SIGTERM: Lightning's own handler
+  broadcasts from inside the signal handler, and a DDP process that gets the signal twice (from
+  the scheduler, and forwarded by rank 0) broadcasts twice and hangs its group. Here a handler
+  only notes the signal, and the processes agree at the batch's end, in step.
 - a warning signal another handler was registered for (submitit's requeue handler, installed before
   the run started): that handler runs after the save. It requeues the job; the requeued job
   resumes from the saved checkpoint. This keeps submitit the one owner of requeueing.
@@ -44,15 +47,15 @@ class CheckpointOnSignal(pl.Callback):
         self._received: int | None = None
         self._previous: dict[int, object] = {}
 
-    def _on_warning(self, signum: int, frame: FrameType | None) -> None:
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("received %s: saving a checkpoint at the end of this batch", signal.Signals(signum).name)
         self._received = signum
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # Not at on_fit_start: Lightning records the process's handlers after it, and puts those back
         # when it tears down; recorded there, ours would outlive the run.
-        for signum in self.warning_signals:
-            self._previous[signum] = signal.signal(signum, self._on_warning)
+        for signum in (signal.SIGTERM, *self.warning_signals):
+            self._previous[signum] = signal.signal(signum, self._on_signal)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._restore_handlers()
@@ -76,10 +79,8 @@ class CheckpointOnSignal(pl.Callback):
             trainer.checkpoint_callback.last_model_path = str(path)
         log.info("saved %s (epoch %d, batch %d)", path, trainer.current_epoch, batch_idx)
         signum, self._received = self._received, None
-        if signum is None:
-            return   # SIGTERM: Lightning stops the run after this hook
-        previous = self._previous.get(signum)
+        previous = self._previous.get(signum) if signum in self.warning_signals else None
         self._restore_handlers()
         if callable(previous):
             previous(signum, None)   # e.g. submitit: requeue this job, then exit
-        raise SIGTERMException()
+        raise SIGTERMException()     # every process, together
