@@ -9,7 +9,7 @@ from vaezoo.report.collect import CollectError, collect, main
 def finished_run(folder):
     (folder / "checkpoints").mkdir(parents=True)
     (folder / "checkpoints" / "best.ckpt").write_bytes(b"weights")
-    (folder / "config.yaml").write_text("seed: 0\n")
+    (folder / "config.yaml").write_text(f"seed: 0\nckpt_path: {folder}/checkpoints/last.ckpt\nname: x\n")
     (folder / "metrics.csv").write_text("epoch,val/elbo\n0,-100\n")
     (folder / "results.json").write_text(json.dumps(
         {"seed": 0, "checkpoint": str(folder / "checkpoints" / "best.ckpt"), "metrics": {"test/nll": 90.0}}))
@@ -17,7 +17,8 @@ def finished_run(folder):
     (folder / "images").mkdir()
     (folder / "images" / "samples_tested.png").write_bytes(b"\x89PNG")
     (folder / ".hydra").mkdir()
-    (folder / ".hydra" / "overrides.yaml").write_text(f"- +experiment=x\n- seed=0\n- hydra.run.dir={folder}\n")
+    (folder / ".hydra" / "overrides.yaml").write_text(f"- +experiment=x\n- seed=0\n- hydra.run.dir={folder}\n"
+                                                      f"- ckpt_path={folder}/checkpoints/last.ckpt\n")
     return folder
 
 
@@ -29,7 +30,9 @@ def test_collect_copies_the_small_files_with_paths_relative_to_the_run(tmp_path)
                                                         "pseudo_inputs.json", "results.json"]
     assert (record / "images" / "samples_tested.png").read_bytes() == b"\x89PNG"
     assert not (record / "checkpoints").exists()
-    assert (record / "overrides.yaml").read_text() == "- +experiment=x\n- seed=0\n"   # not where it was written
+    # not where it was written; the checkpoint it resumed from as a path inside the run
+    assert (record / "overrides.yaml").read_text() == "- +experiment=x\n- seed=0\n- ckpt_path=checkpoints/last.ckpt\n"
+    assert (record / "config.yaml").read_text() == "seed: 0\nckpt_path: checkpoints/last.ckpt\nname: x\n"
     results = json.loads((record / "results.json").read_text())
     assert results["checkpoint"] == "checkpoints/best.ckpt" and results["metrics"] == {"test/nll": 90.0}
     assert (record / "metrics.csv").read_text() == (run / "metrics.csv").read_text()

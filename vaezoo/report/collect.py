@@ -9,8 +9,9 @@ files it set aside), the measures other tools wrote beside them (``*.json``, e.g
 command line's overrides (Hydra's ``.hydra/overrides.yaml``, less its own ``hydra.*`` settings
 such as the output folder) as overrides.yaml, and the image grids of the tested model
 (``images/*.png``, tens of kB each); never checkpoints. Paths into the run folder (the checkpoint
-of results.json) become relative to it, so a record names no folder outside the repository. An
-existing record is never overwritten: remove it first to replace it.
+of results.json, the one a resume started from) become relative to it, so a record names no
+folder outside the repository. An existing record is never overwritten: remove it first to
+replace it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def relative_to_run(value: str | None, run: Path) -> str | None:
         return value
 
 
+def _relative_override(item: str, run: Path) -> str:
+    """``ckpt_path=<run>/checkpoints/last.ckpt`` -> ``ckpt_path=checkpoints/last.ckpt``."""
+    key, sep, value = item.partition("=")
+    return f"{key}={relative_to_run(value, run)}" if sep and key.lstrip("+~") == "ckpt_path" else item
+
+
 def collect(run: Path, record: Path) -> list[Path]:
     """Copy ``run``'s record files into ``record`` (created); the files written."""
     missing = [name for name in RECORD_FILES if not (run / name).is_file()]
@@ -66,6 +73,13 @@ def collect(run: Path, record: Path) -> list[Path]:
                 writer = csv.DictWriter(handle, fieldnames=columns)
                 writer.writeheader()
                 writer.writerows(rows)
+        elif name == "config.yaml":   # the checkpoint a resume started from, relative to the run
+            text = (run / name).read_text()
+            resumed_from = (yaml.safe_load(text) or {}).get("ckpt_path")
+            if isinstance(resumed_from, str) and relative_to_run(resumed_from, run) != resumed_from:
+                text = text.replace(f"\nckpt_path: {resumed_from}\n",
+                                    f"\nckpt_path: {relative_to_run(resumed_from, run)}\n")
+            target.write_text(text)
         elif name == "results.json":
             results = json.loads((run / name).read_text())
             results["checkpoint"] = relative_to_run(results.get("checkpoint"), run)
@@ -79,7 +93,8 @@ def collect(run: Path, record: Path) -> list[Path]:
         written.append(record / "images" / image.name)
     overrides = run / ".hydra" / "overrides.yaml"
     if overrides.is_file():
-        kept = [item for item in yaml.safe_load(overrides.read_text()) or [] if not item.startswith("hydra.")]
+        kept = [_relative_override(item, run) for item in yaml.safe_load(overrides.read_text()) or []
+                if not item.startswith("hydra.")]
         (record / "overrides.yaml").write_text(yaml.safe_dump(kept, default_flow_style=False))
         written.append(record / "overrides.yaml")
     return written
