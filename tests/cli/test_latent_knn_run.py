@@ -11,14 +11,16 @@ def test_knn_on_a_trained_svae_writes_ours_beside_the_paper(tmp_path):
     run_task_in(tmp_path / "svae", ["+experiment=davidson2018/table1", "latent=vmf", "paper_d=5"])
     record = run_task_in(tmp_path / "knn", ["+experiment=davidson2018/table2",
                                             f"ckpt_path={tmp_path / 'svae' / 'checkpoints' / 'last.ckpt'}"])
-    assert record["paper_rows"] == ["davidson2018_table2.csv:d=5,labels=10"]
+    assert record["paper_rows"] == ["davidson2018_table2.csv:d=5,labels=10,model=s-vae"]
+    # the status page's name for the row's accuracy
+    assert record["metrics"]["test/acc@d=5,labels=10,model=s-vae"] == record["metrics"]["knn_accuracy/N=10"]
     # A mean over 2 draws (debug=smoke) of accuracies on the whole fixture test split: a multiple of 50 / |test|.
     tests = len(read_idx_gz(FIXTURES / "mnist" / "t10k-labels-idx1-ubyte.gz"))
     correct_over_draws = record["metrics"]["knn_accuracy/N=10"] * tests * 2 / 100
     assert correct_over_draws == pytest.approx(round(correct_over_draws), abs=1e-6)
     assert record["estimators"]["knn_accuracy"] == {"method": "repeated_class_balanced_draws", "samples": 2}
     table = (tmp_path / "knn" / "table2.md").read_text()
-    assert "(s_vae, 20 runs)" in table and "davidson2018_table2.csv:d=5,labels=10 |" in table
+    assert "(s-vae, 20 runs)" in table and "davidson2018_table2.csv:d=5,labels=10,model=s-vae |" in table
 
 
 def test_knn_needs_labelled_data(tmp_path):
