@@ -20,17 +20,19 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def write_metrics(path: Path, rows: list[dict]) -> None:
+    """``rows`` as a metrics file over the union of their columns, written atomically."""
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(dict.fromkeys(k for row in rows for k in row)))
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
 def merge_metrics(earlier: Path, current: Path) -> None:
     """Write ``current`` as the rows of ``earlier`` followed by its own, over the union of columns."""
-    old = _rows(earlier)
-    new = _rows(current) if current.is_file() else []
-    columns = list(dict.fromkeys(k for row in old + new for k in row))
-    tmp = current.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(old + new)
-    tmp.replace(current)
+    write_metrics(current, _rows(earlier) + (_rows(current) if current.is_file() else []))
 
 
 def _set_aside_index(path: Path) -> int:
@@ -39,8 +41,8 @@ def _set_aside_index(path: Path) -> int:
     return int(suffix.removeprefix("-")) if suffix else 0
 
 
-def stitched_metrics(output_dir: Path) -> tuple[list[str], list[dict]]:
-    """(columns, rows) of a run's whole history: the files a killed run left set aside, oldest
+def stitched_metrics(output_dir: Path) -> list[dict]:
+    """The rows of a run's whole history: the files a killed run left set aside, oldest
     first, then metrics.csv. A resume from a checkpoint older than the kill repeats epochs; the
     later attempt's rows of an epoch replace the earlier ones."""
     parts = sorted(output_dir.glob("metrics.before-resume*.csv"), key=_set_aside_index)
@@ -52,7 +54,7 @@ def stitched_metrics(output_dir: Path) -> tuple[list[str], list[dict]]:
         if epochs:
             rows = [row for row in rows if not row.get("epoch") or int(row["epoch"]) < min(epochs)]
         rows += new
-    return list(dict.fromkeys(key for row in rows for key in row)), rows
+    return rows
 
 
 @contextmanager

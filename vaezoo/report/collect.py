@@ -17,7 +17,6 @@ replace it.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import shutil
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from vaezoo.outputs import stitched_metrics
+from vaezoo.outputs import stitched_metrics, write_metrics
 
 RECORD_FILES = ("config.yaml", "results.json")
 CURVES = "metrics.csv"
@@ -68,11 +67,7 @@ def collect(run: Path, record: Path) -> list[Path]:
     for name in (*RECORD_FILES, *extras):
         target = record / name
         if name == CURVES and any(run.glob("metrics.before-resume*.csv")):   # a killed run's earlier rows
-            columns, rows = stitched_metrics(run)
-            with open(target, "w", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=columns)
-                writer.writeheader()
-                writer.writerows(rows)
+            write_metrics(target, stitched_metrics(run))
         elif name == "config.yaml":   # the checkpoint a resume started from, relative to the run
             text = (run / name).read_text()
             resumed_from = (yaml.safe_load(text) or {}).get("ckpt_path")
