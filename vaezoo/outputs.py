@@ -4,7 +4,8 @@ Lightning's CSVLogger starts metrics.csv afresh in a directory that already has 
 would drop the curves of the epochs before a resume. ``keep_earlier_metrics`` sets the earlier
 file aside before training and puts its rows back in front of the new ones afterwards; if the
 run dies in between, the earlier rows are still on disk under their set-aside name, and
-``stitched_metrics`` puts such a run's whole history back together.
+``stitched_metrics`` puts such a run's whole history back together. A resume from a checkpoint
+older than the last logged row repeats steps: ``without_repeats`` keeps the later attempt's rows.
 """
 
 from __future__ import annotations
@@ -23,16 +24,45 @@ def _rows(path: Path) -> list[dict]:
 def write_metrics(path: Path, rows: list[dict]) -> None:
     """``rows`` as a metrics file over the union of their columns, written atomically."""
     tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(dict.fromkeys(k for row in rows for k in row)))
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
+    try:
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(dict.fromkeys(k for row in rows for k in row)))
+            writer.writeheader()
+            writer.writerows(rows)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _step(row: dict) -> int | None:
+    return int(row["step"]) if row.get("step") not in (None, "") else None
+
+
+def without_repeats(rows: list[dict]) -> list[dict]:
+    """``rows`` in logging order with the steps a resumed attempt ran again kept once, the later
+    attempt's. An attempt begins where the step goes back, or where a row logs a metric that an
+    earlier row of the same step logged (a resume from the checkpoint just before the last logged
+    rows); the earlier attempt's rows from that step on are dropped."""
+    kept: list[dict] = []
+    logged: dict[int, set[str]] = {}   # step -> the metrics logged at it so far
+    last = None
+    for row in rows:
+        step = _step(row)
+        if step is not None:
+            names = {k for k, v in row.items() if v not in (None, "") and k not in ("epoch", "step")}
+            if last is not None and (step < last or names & logged.get(step, set())):
+                kept = [r for r in kept if _step(r) is None or _step(r) < step]
+                logged = {s: n for s, n in logged.items() if s < step}
+            logged.setdefault(step, set()).update(names)
+            last = step
+        kept.append(row)
+    return kept
 
 
 def merge_metrics(earlier: Path, current: Path) -> None:
-    """Write ``current`` as the rows of ``earlier`` followed by its own, over the union of columns."""
-    write_metrics(current, _rows(earlier) + (_rows(current) if current.is_file() else []))
+    """Write ``current`` as the rows of ``earlier`` followed by its own, over the union of columns,
+    with repeated steps kept once (``without_repeats``)."""
+    write_metrics(current, without_repeats(_rows(earlier) + (_rows(current) if current.is_file() else [])))
 
 
 def _set_aside_index(path: Path) -> int:
@@ -43,18 +73,10 @@ def _set_aside_index(path: Path) -> int:
 
 def stitched_metrics(output_dir: Path) -> list[dict]:
     """The rows of a run's whole history: the files a killed run left set aside, oldest
-    first, then metrics.csv. A resume from a checkpoint older than the kill repeats epochs; the
-    later attempt's rows of an epoch replace the earlier ones."""
+    first, then metrics.csv, with the steps a resume repeated kept once (``without_repeats``)."""
     parts = sorted(output_dir.glob("metrics.before-resume*.csv"), key=_set_aside_index)
     parts += [output_dir / "metrics.csv"] if (output_dir / "metrics.csv").is_file() else []
-    rows: list[dict] = []
-    for part in parts:
-        new = _rows(part)
-        epochs = [int(row["epoch"]) for row in new if row.get("epoch")]
-        if epochs:
-            rows = [row for row in rows if not row.get("epoch") or int(row["epoch"]) < min(epochs)]
-        rows += new
-    return rows
+    return without_repeats([row for part in parts for row in _rows(part)])
 
 
 @contextmanager

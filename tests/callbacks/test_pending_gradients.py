@@ -40,3 +40,19 @@ def test_each_process_takes_its_own_back(rank):
     trainer = SimpleNamespace(world_size=2, global_rank=rank)
     restore_gradients(trainer, module, by_rank)
     assert torch.equal(module.weight.grad, by_rank[rank]["weight"])
+
+
+def test_a_checkpoint_with_one_process_dict_resumes():
+    module = torch.nn.Linear(2, 1, bias=False)
+    restore_gradients(single_process(module), module, {"weight": torch.tensor([[1.0, 2.0]])})
+    assert torch.equal(module.weight.grad, torch.tensor([[1.0, 2.0]]))
+
+
+def test_a_parameter_without_gradient_on_some_processes_counts_as_zero_in_the_mean():
+    module = torch.nn.Linear(2, 1)
+    by_rank = [{"weight": torch.tensor([[1.0, 2.0]])},
+               {"weight": torch.tensor([[3.0, 6.0]]), "bias": torch.tensor([4.0])},
+               {"weight": torch.tensor([[2.0, 4.0]])}]
+    restore_gradients(single_process(module), module, by_rank)
+    assert torch.equal(module.weight.grad, torch.tensor([[2.0, 4.0]]))
+    assert torch.allclose(module.bias.grad, torch.tensor([4.0 / 3]))

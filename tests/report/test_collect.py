@@ -84,3 +84,14 @@ def test_collect_stitches_the_history_a_killed_and_resumed_run_left_in_pieces(tm
     assert [(row["epoch"], row["val/elbo"]) for row in rows] == [
         ("0", "-120"), ("1", "-110"), ("2", "-105"), ("3", "-103"), ("4", "-101"), ("5", "-100")]
     assert rows[0]["val/kl"] == "" and rows[-1]["val/kl"] == "3"
+
+
+def test_collect_keeps_each_step_once_when_a_resume_merged_repeated_epochs_into_one_file(tmp_path):
+    """A run resumed from the checkpoint before its last logged epoch finishes with one metrics.csv
+    that holds that epoch twice; the record keeps the later attempt's rows."""
+    run = finished_run(tmp_path / "run")
+    (run / "metrics.csv").write_text("epoch,step,val/elbo\n0,9,-120\n1,19,-110\n1,19,-109\n2,29,-105\n")
+    collect(run, tmp_path / "record")
+    with open(tmp_path / "record" / "metrics.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["epoch"], row["val/elbo"]) for row in rows] == [("0", "-120"), ("1", "-109"), ("2", "-105")]

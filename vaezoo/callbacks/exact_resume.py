@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 
 import lightning.pytorch as pl
 import numpy as np
@@ -74,18 +75,18 @@ def place(loader, epoch: int, batches: int) -> bool:
 
 def pending_gradients(trainer: pl.Trainer) -> list[dict[str, torch.Tensor]]:
     """Every process's gradients accumulated since the last optimiser step, in rank order (one
-    collective under DDP, so every process must call it, as every process writes a checkpoint)."""
+    collective under DDP, so every process must call it, as every process writes a checkpoint).
+    Each process sends its gradients flattened, zeros where a parameter has none, followed by one
+    flag a parameter saying whether it has one."""
     named = [(name, p) for name, p in trainer.lightning_module.named_parameters() if p.requires_grad]
-    present = torch.tensor([float(p.grad is not None) for _, p in named], device=trainer.strategy.root_device)
-    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).detach().flatten() for _, p in named])
-    if trainer.world_size > 1:
-        flat, present = trainer.strategy.all_gather(flat), trainer.strategy.all_gather(present)
-    else:
-        flat, present = flat[None], present[None]
+    has_gradient = torch.tensor([float(p.grad is not None) for _, p in named], device=trainer.strategy.root_device)
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).detach().flatten() for _, p in named]
+                     + [has_gradient])
+    flat = trainer.strategy.all_gather(flat) if trainer.world_size > 1 else flat[None]
     by_rank = []
-    for rank_flat, rank_present in zip(flat.cpu(), present.cpu(), strict=True):
+    for rank_flat in flat.cpu():
         gradients, offset = {}, 0
-        for (name, parameter), has_gradient in zip(named, rank_present.tolist(), strict=True):
+        for (name, parameter), has_gradient in zip(named, rank_flat[-len(named):].tolist(), strict=True):
             if has_gradient:
                 gradients[name] = rank_flat[offset:offset + parameter.numel()].view_as(parameter).clone()
             offset += parameter.numel()
@@ -94,16 +95,21 @@ def pending_gradients(trainer: pl.Trainer) -> list[dict[str, torch.Tensor]]:
 
 
 def restore_gradients(trainer: pl.Trainer, pl_module: pl.LightningModule,
-                      by_rank: list[dict[str, torch.Tensor]]) -> None:
-    """This process's pending gradients from ``pending_gradients``'s list. Saved by another number
-    of processes, each takes their mean: the run goes on within noise, not exactly."""
+                      by_rank: list[dict[str, torch.Tensor]] | dict[str, torch.Tensor]) -> None:
+    """This process's pending gradients from ``pending_gradients``'s list (or the one process's
+    dict that checkpoints held before DDP runs saved every process's). Saved by another number
+    of processes, each takes their mean, a process without a gradient counting as zero, like
+    DDP's average: the run goes on within noise, not exactly."""
+    if isinstance(by_rank, Mapping):
+        by_rank = [dict(by_rank)]
     if len(by_rank) == trainer.world_size:
         gradients = by_rank[trainer.global_rank]
     else:
         log.warning("the checkpoint holds the pending gradients of %d processes and %d resume: each takes their "
                     "mean, so this run goes on within noise, not exactly", len(by_rank),
                     trainer.world_size)
-        gradients = {name: torch.stack([rank[name] for rank in by_rank]).mean(0) for name in by_rank[0]}
+        names = dict.fromkeys(name for rank in by_rank for name in rank)
+        gradients = {name: sum(rank[name] for rank in by_rank if name in rank) / len(by_rank) for name in names}
     parameters = dict(pl_module.named_parameters())
     for name, gradient in gradients.items():
         parameters[name].grad = gradient.to(parameters[name].device, parameters[name].dtype)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -50,6 +51,20 @@ def _relative_override(item: str, run: Path) -> str:
     return f"{key}={relative_to_run(value, run)}" if sep and key.lstrip("+~") == "ckpt_path" else item
 
 
+def _record_config(run: Path) -> str:
+    """The run's config.yaml with the checkpoint a resume started from made relative to the run."""
+    text = (run / "config.yaml").read_text()
+    resumed_from = (yaml.safe_load(text) or {}).get("ckpt_path")
+    if not isinstance(resumed_from, str) or relative_to_run(resumed_from, run) == resumed_from:
+        return text
+    relative = yaml.safe_dump({"ckpt_path": relative_to_run(resumed_from, run)}, width=10_000).strip()
+    text, replaced = re.subn(r"^ckpt_path:.*$", lambda _: relative, text, count=1, flags=re.M)
+    if not replaced:
+        raise CollectError(f"{run / 'config.yaml'}: ckpt_path {resumed_from} is not one top-level line; "
+                           "cannot make it relative to the run")
+    return text
+
+
 def collect(run: Path, record: Path) -> list[Path]:
     """Copy ``run``'s record files into ``record`` (created); the files written."""
     missing = [name for name in RECORD_FILES if not (run / name).is_file()]
@@ -62,19 +77,15 @@ def collect(run: Path, record: Path) -> list[Path]:
         raise CollectError(f"{run} lacks {CURVES}, though it trained: collect a run that finished")
     extras = sorted(p.name for p in run.glob("*.json") if p.name != "results.json")
     extras += [name for name in (CURVES, *sorted(p.name for p in run.glob("*.md"))) if (run / name).is_file()]
+    config_text = _record_config(run)
     record.mkdir(parents=True)
     written = []
     for name in (*RECORD_FILES, *extras):
         target = record / name
-        if name == CURVES and any(run.glob("metrics.before-resume*.csv")):   # a killed run's earlier rows
+        if name == CURVES:   # with a killed run's set-aside rows, each step a resume repeated once
             write_metrics(target, stitched_metrics(run))
-        elif name == "config.yaml":   # the checkpoint a resume started from, relative to the run
-            text = (run / name).read_text()
-            resumed_from = (yaml.safe_load(text) or {}).get("ckpt_path")
-            if isinstance(resumed_from, str) and relative_to_run(resumed_from, run) != resumed_from:
-                text = text.replace(f"\nckpt_path: {resumed_from}\n",
-                                    f"\nckpt_path: {relative_to_run(resumed_from, run)}\n")
-            target.write_text(text)
+        elif name == "config.yaml":
+            target.write_text(config_text)
         elif name == "results.json":
             results = json.loads((run / name).read_text())
             results["checkpoint"] = relative_to_run(results.get("checkpoint"), run)
