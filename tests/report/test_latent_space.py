@@ -24,10 +24,11 @@ def test_the_figure_from_a_2d_s_vae_and_n_vae(tmp_path):
     for latent in ("vmf", "gaussian"):
         run_task_in(tmp_path / latent, ["+experiment=davidson2018/table1", f"latent={latent}", "paper_d=2"])
         runs.append(tmp_path / latent)
-    main([str(runs[0]), str(runs[1]), "--out", str(tmp_path / "fig2.png")])
+    main([str(runs[0]), str(runs[1]), "--out", str(tmp_path / "fig2.png"), "--points", "20"])
     assert (tmp_path / "fig2.png").stat().st_size > 10_000
     with (tmp_path / "fig2.csv").open() as handle:
         rows = list(csv.DictReader(handle))
+    assert [(r["run"], r["space"]) for r in rows[::20]] == [("vmf", "sphere"), ("gaussian", "plane")]
     sphere = np.array([[float(r["x"]), float(r["y"])] for r in rows if r["run"] == "vmf"])
-    assert len(sphere) == len(rows) / 2 > 0
+    assert len(sphere) == len(rows) / 2 == 20
     assert ((sphere[:, 0] / (2 * np.sqrt(2))) ** 2 + (sphere[:, 1] / np.sqrt(2)) ** 2 <= 1 + 1e-9).all()

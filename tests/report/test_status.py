@@ -97,6 +97,21 @@ def test_build_writes_tables_and_status_page_then_finds_nothing_to_change(tmp_pa
     assert stop.value.code == 1 and "out of date" in capsys.readouterr().out
 
 
+def test_build_redraws_a_latent_figure_from_its_points_and_names_a_missing_one(tmp_path):
+    run = tmp_path / "p" / "runs" / "a"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text(json.dumps(record("davidson2018_table1.csv:model=s-vae,d=2", 0, ll=-132.5)))
+    (tmp_path / "p" / "fig2.csv").write_text("run,space,x,y,label\ns,sphere,0.1,0.2,3\ns,sphere,-1.0,0.5,7\n"
+                                             "n,plane,0.0,0.0,1\n")
+    manifest = "tables:\n  - {out: p/t.md, runs: [p/runs/*], metrics: [test/ll]}\nlatent_figures: [p/fig2.csv]\n"
+    (tmp_path / "report.yaml").write_text(manifest)
+    main([str(tmp_path)])
+    assert (tmp_path / "p" / "fig2.png").stat().st_size > 10_000
+    (tmp_path / "p" / "fig2.csv").unlink()
+    with pytest.raises(SystemExit, match=r"latent_figures: .*fig2.csv missing"):
+        main([str(tmp_path), "--check"])
+
+
 def test_an_ablation_table_gives_each_run_a_line_and_stays_off_the_status_page(tmp_path):
     for name, ll in (("init_random", -120.0), ("init_data", -110.0)):
         run = tmp_path / "p" / "runs" / name

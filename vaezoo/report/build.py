@@ -12,8 +12,9 @@ row, an ablation), whether its runs count on the status page (``status``, defaul
 for ablations and probes) and the runs whose training curves it draws where they are other
 folders (``curves``). Then the published tables of the status page with their metric columns,
 and the rows not run, with the reason. Beside each table goes ``<table>_curves.png``
-(validation KL and NLL per epoch); ``--check`` compares the text files only,
-since PNG bytes depend on the matplotlib version.
+(validation KL and NLL per epoch), and beside each points file that ``latent_figures`` lists
+its figure (``vaezoo.report.latent_space``: Davidson et al.'s Fig. 2); ``--check`` compares the
+text files only, since PNG bytes depend on the matplotlib version.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import yaml
 
 from vaezoo.report.compare import load_runs, markdown
 from vaezoo.report.curves import draw_curves
+from vaezoo.report.latent_space import draw_latent_space
 from vaezoo.report.status import NotRun, not_run, status_page
 
 MANIFEST = "report.yaml"
@@ -58,6 +60,15 @@ def _manifest(root: Path) -> dict:
     if not manifest_path.is_file():
         raise ManifestError(f"{manifest_path} is missing: it lists the tables `make report` builds")
     return yaml.safe_load(manifest_path.read_text()) or {}
+
+
+def latent_figures(root: Path) -> list[Path]:
+    """The points files whose latent-space figures ``make report`` redraws."""
+    points = [root / relative for relative in _manifest(root).get("latent_figures", [])]
+    missing = [str(path) for path in points if not path.is_file()]
+    if missing:
+        raise ManifestError(f"{root / MANIFEST}: latent_figures: {', '.join(missing)} missing")
+    return points
 
 
 def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
@@ -96,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         files, figures = render(args.root)
+        latent_figures(args.root)
     except ManifestError as error:
         sys.exit(f"vaezoo.report.build: {error}")
     stale = [path for path, text in files.items() if not path.is_file() or path.read_text() != text]
@@ -109,6 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     for path, runs in figures.items():
         if draw_curves(runs, path):
             print(f"drew {path} ({len(runs)} runs)")
+    for points in latent_figures(args.root):
+        draw_latent_space(points, points.with_suffix(".png"))
+        print(f"drew {points.with_suffix('.png')}")
 
 
 if __name__ == "__main__":
