@@ -112,6 +112,22 @@ def test_build_redraws_a_latent_figure_from_its_points_and_names_a_missing_one(t
         main([str(tmp_path), "--check"])
 
 
+def test_build_redraws_a_published_figure_from_its_records_with_its_points(tmp_path):
+    run = tmp_path / "x" / "runs" / "fig6_k50"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text(json.dumps({**record("xu2018_fig6.csv:kappa=50", 0, ppl=410.0),
+                                                  "experiment": "xu2018/fig6"}))
+    (run / "config.yaml").write_text("setting: inputless\nkappa: 50\nmodel: {decoder: {bow_input: false}}\n")
+    manifest = "paper_figures:\n  - {figure: xu2018_fig6, runs: [x/runs/*], out: x/fig6.png}\n"
+    (tmp_path / "report.yaml").write_text(manifest)
+    main([str(tmp_path)])
+    assert (tmp_path / "x" / "fig6.png").stat().st_size > 10_000
+    assert "| vMF-VAE on PTB, latent 50 | inputless | 50 | 410 |" in (tmp_path / "x" / "fig6_points.md").read_text()
+    (tmp_path / "report.yaml").write_text(manifest.replace("xu2018_fig6", "xu2018_fig9"))
+    with pytest.raises(SystemExit, match="figure 'xu2018_fig9' is not one of"):
+        main([str(tmp_path), "--check"])
+
+
 def test_an_ablation_table_gives_each_run_a_line_and_stays_off_the_status_page(tmp_path):
     for name, ll in (("init_random", -120.0), ("init_data", -110.0)):
         run = tmp_path / "p" / "runs" / name

@@ -13,8 +13,11 @@ for ablations and probes) and the runs whose training curves it draws where they
 folders (``curves``). Then the published tables of the status page with their metric columns,
 and the rows not run, with the reason. Beside each table goes ``<table>_curves.png``
 (validation KL and NLL per epoch), and beside each points file that ``latent_figures`` lists
-its figure (``vaezoo.report.latent_space``: Davidson et al.'s Fig. 2); ``--check`` compares the
-text files only, since PNG bytes depend on the matplotlib version.
+its figure (``vaezoo.report.latent_space``: Davidson et al.'s Fig. 2). A published figure
+(``paper_figures``: ``figure``, one of ``vaezoo.report.figures.FIGURES``, its ``runs``, ``out``
+PNG, optional ``metric``) is redrawn from its records, with the table of its points beside it
+(``<out stem>_points.md``). ``--check`` compares the text files only, since PNG bytes depend on the
+matplotlib version.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import yaml
 
 from vaezoo.report.compare import load_runs, markdown
 from vaezoo.report.curves import draw_curves
+from vaezoo.report.figures import FIGURES, Panel, draw, table
 from vaezoo.report.latent_space import draw_latent_space
 from vaezoo.report.status import NotRun, not_run, status_page
 
@@ -71,6 +75,22 @@ def latent_figures(root: Path) -> list[Path]:
     return points
 
 
+def paper_figures(root: Path) -> dict[Path, list[Panel]]:
+    """Each published figure's PNG with the panels of ours and the paper's points it draws."""
+    figures = {}
+    for entry in _manifest(root).get("paper_figures", []):
+        where = f"paper_figures: {entry['out']}"
+        if entry["figure"] not in FIGURES:
+            raise ManifestError(f"{root / MANIFEST}: {where}: figure {entry['figure']!r} is not one of "
+                                f"{', '.join(sorted(FIGURES))}")
+        panels = FIGURES[entry["figure"]](load_runs(_folders(root, entry["runs"], where)),
+                                          entry.get("metric", "test/ppl"))
+        if not any(panel.ours for panel in panels):
+            raise ManifestError(f"{root / MANIFEST}: {where}: no record of {entry['figure']} among its runs")
+        figures[root / entry["out"]] = panels
+    return figures
+
+
 def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
     """Every generated text file under ``root`` with its text, and each curve figure with the
     runs it draws."""
@@ -97,6 +117,9 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
     reasons: list[NotRun] = [not_run(item["rows"], item["why"], item.get("column"))
                              for item in status.get("not_run", [])]
     files[root / STATUS_PAGE] = status_page(status.get("tables", {}), quoted.values(), reasons)
+    for out, panels in paper_figures(root).items():
+        files[out.with_name(out.stem + "_points.md")] = (f"<!-- `make report` writes these points with {out.name} from the "
+                                         "records report.yaml names -->\n\n" + table(panels))
     return files, figures
 
 
@@ -121,6 +144,9 @@ def main(argv: list[str] | None = None) -> None:
     for path, runs in figures.items():
         if draw_curves(runs, path):
             print(f"drew {path} ({len(runs)} runs)")
+    for out, panels in paper_figures(args.root).items():
+        draw(panels, out)
+        print(f"drew {out}")
     for points in latent_figures(args.root):
         draw_latent_space(points, points.with_suffix(".png"))
         print(f"drew {points.with_suffix('.png')}")
