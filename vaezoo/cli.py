@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
 from pathlib import Path
 
 import hydra
+import yaml
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
@@ -95,10 +97,44 @@ def unknown_experiment(argv: list[str]) -> str | None:
     return None
 
 
+def output_folder_is_a_file(argv: list[str]) -> str | None:
+    """The error for a run or sweep folder that names an existing file (Hydra would fail creating it)."""
+    for token in argv:
+        key, _, value = token.partition("=")
+        if key.lstrip("+~") in ("hydra.run.dir", "hydra.sweep.dir") and value and Path(value).expanduser().is_file():
+            return f"{key}={value} is an existing file, not a folder; choose another {key}"
+    return None
+
+
+def top_level_keys() -> set[str]:
+    """Every key a command line may start with: config.yaml's, the config groups, and the keys the
+    experiments add (``paper_d``, ``table3_setting``, ...)."""
+    root = Path(CONFIG_DIR)
+    keys = {path.name for path in root.iterdir() if path.is_dir()} | {"hydra", "experiment"}
+    for path in [root / "config.yaml", *(root / "experiment").rglob("*.yaml")]:
+        loaded = yaml.safe_load(path.read_text()) or {}
+        keys |= set(loaded) if isinstance(loaded, dict) else set()
+    return keys - {"defaults"}
+
+
+def unknown_key_hint(argv: list[str]) -> str | None:
+    """A did-you-mean for an override whose first key no config has, e.g. ``latnet.dim=3``."""
+    known = top_level_keys()
+    for token in argv:
+        key = token.partition("=")[0].lstrip("+~")
+        first = key.split(".", 1)[0].split("/", 1)[0]
+        if "=" not in token or token.startswith("-") or first in known:
+            continue
+        close = difflib.get_close_matches(first, sorted(known), n=1)
+        if close:
+            return f"{key}: no config has the key {first!r}; did you mean {close[0]}{key[len(first):]}?"
+    return None
+
+
 def main() -> None:
     """Exit status 2 for every error of the command line or the config (Hydra's own exit with 1)."""
     sys.argv[1:] = flags_before_overrides(sys.argv[1:])
-    message = unknown_experiment(sys.argv[1:])
+    message = unknown_experiment(sys.argv[1:]) or output_folder_is_a_file(sys.argv[1:])
     if message:
         print(f"vaezoo: error: {message}", file=sys.stderr)
         sys.exit(2)
@@ -106,6 +142,9 @@ def main() -> None:
         _app()
     except SystemExit as exit_:
         if exit_.code == 1 and not _composed:
+            hint = unknown_key_hint(sys.argv[1:])
+            if hint:
+                print(f"vaezoo: error: {hint}", file=sys.stderr)
             sys.exit(2)
         raise
     except ValueError as error:  # Hydra's check of its own flags (e.g. both -m and --cfg)

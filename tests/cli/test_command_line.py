@@ -91,11 +91,14 @@ def test_a_run_started_outside_the_repository_records_the_code_that_ran(cli, tmp
     (["no_such_key=1"], "Could not override 'no_such_key'"),
     (["+experiment=table3", "-m", "kappa=20,40", "--cfg", "job"], "Only one of --run, --multirun, --cfg"),
     (["latent.dim=abc"], "vaezoo: error: latent.dim='abc': sizes must be positive integers"),
+    (["latnet.dim=3"], "vaezoo: error: latnet.dim: no config has the key 'latnet'; did you mean latent.dim?"),
+    (["hydra.run.dir=a_file"], "vaezoo: error: hydra.run.dir=a_file is an existing file, not a folder"),
 ])
-def test_every_command_line_or_config_error_exits_2_with_its_message(cli, argv, says):
+def test_every_command_line_or_config_error_exits_2_with_its_message(cli, tmp_path, argv, says):
+    (tmp_path / "a_file").write_text("kept\n")
     result = cli(*argv)
     assert result.returncode == 2 and says in result.stderr, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and (tmp_path / "a_file").read_text() == "kept\n"
 
 
 def test_the_unknown_experiment_message_lists_the_papers_experiments():
@@ -103,3 +106,11 @@ def test_the_unknown_experiment_message_lists_the_papers_experiments():
     assert {"table3", "xu2018/table3", "davidson2018/table1", "qian/table2"} <= set(experiments())
     assert not any(name.startswith(("xu2018/variant", "qian/row")) for name in experiments())   # groups
     assert unknown_experiment(["+experiment=qian/table2", "seed=1"]) is None
+
+
+def test_a_did_you_mean_only_for_keys_no_config_has():
+    from vaezoo.cli import unknown_key_hint
+    assert unknown_key_hint(["+experiment=table3", "kapa=20"]) == (
+        "kapa: no config has the key 'kapa'; did you mean kappa?")
+    known = ["paper_d=2", "table3_setting=h300_k100", "hydra.run.dir=x", "-m", "+trainer.max_time=1"]
+    assert unknown_key_hint(known) is None

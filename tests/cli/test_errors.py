@@ -127,6 +127,8 @@ def test_the_debug_mode_never_silently_replaces_a_value_the_user_set(overrides, 
         check_early(compose_config(overrides), overrides)
     check_early(compose_config(["debug=smoke", "callbacks.progress=null", "seed=3"]),
                 ["debug=smoke", "callbacks.progress=null", "seed=3"])   # same value, or a key it leaves: fine
+    check_early(compose_config(["data=mnist", "trainer=cpu", "debug=smoke"]),
+                ["data=mnist", "trainer=cpu", "debug=smoke"])   # group choices the debug mode shrinks: fine
 
 
 def test_fixed_kappa_latent_runs_when_kappa_is_set(run_inprocess):

@@ -48,3 +48,10 @@ def test_a_pickle_of_the_wrong_shape_is_named(tmp_path):
     path.write_bytes(pickle.dumps([np.zeros((3, 4), dtype=np.uint8)]))
     with pytest.raises(DataFileError, match=r"uint8 array of shape \[n, 560\]"):
         read_frey(path)
+
+
+def test_a_truncated_frey_pickle_is_called_truncated_not_refused(tmp_path):
+    path = tmp_path / "freyfaces.pkl"
+    path.write_bytes(pickle.dumps([np.zeros((3, 560), dtype=np.uint8)])[:-40])
+    with pytest.raises(DataFileError, match=r"not a readable data pickle .*truncated or corrupt; delete it"):
+        read_frey(path)

@@ -66,7 +66,7 @@ def ensure_files(directory: Path, remotes: Sequence[RemoteFile], allow_download:
     if not missing:
         return
     names = ", ".join(r.name for r in missing)
-    hint = (f"Set data.root (or $VAEZOO_DATA) to a folder that holds {directory.name}/, "
+    hint = (f"Set data_root=<folder> (or $VAEZOO_DATA) to a folder that holds {directory.name}/, "
             f"or {how_to_get}.")
     if not allow_download:
         raise DataFileError(f"missing {names} in {directory} (data.download=false). {hint}")

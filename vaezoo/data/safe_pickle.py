@@ -47,6 +47,10 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
 }
 
 
+class ForbiddenGlobal(pickle.UnpicklingError):
+    """The pickle names a class or function outside ``ALLOWED_GLOBALS``."""
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """``pickle.Unpickler`` whose ``find_class`` knows only ``ALLOWED_GLOBALS``."""
 
@@ -54,7 +58,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         try:
             return ALLOWED_GLOBALS[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed") from None
+            raise ForbiddenGlobal(f"global {module}.{name} is not allowed") from None
 
 
 def load_data_pickle(path: Path) -> Any:
@@ -62,11 +66,12 @@ def load_data_pickle(path: Path) -> Any:
     try:
         with open(path, "rb") as handle:
             return RestrictedUnpickler(handle, encoding="latin1").load()
-    except pickle.UnpicklingError as err:
+    except ForbiddenGlobal as err:
         raise DataFileError(f"{path}: refused to unpickle ({err}); only numpy arrays, scipy sparse matrices and "
                             f"plain containers are loaded from data files") from None
-    except (EOFError, ValueError, TypeError, AttributeError) as err:
-        raise DataFileError(f"{path}: not a readable data pickle ({type(err).__name__}: {err})") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as err:
+        raise DataFileError(f"{path}: not a readable data pickle ({type(err).__name__}: {err}): truncated or "
+                            "corrupt; delete it and fetch it again") from None
     except (MemoryError, OverflowError):   # a corrupt length field declares a string of exabytes
         raise DataFileError(f"{path}: not a readable data pickle (it declares an object larger than memory; "
                             f"the file is {path.stat().st_size} bytes): truncated or corrupt, fetch it again") from None

@@ -118,8 +118,8 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
                              for item in status.get("not_run", [])]
     files[root / STATUS_PAGE] = status_page(status.get("tables", {}), quoted.values(), reasons)
     for out, panels in paper_figures(root).items():
-        files[out.with_name(out.stem + "_points.md")] = (f"<!-- `make report` writes these points with {out.name} from the "
-                                         "records report.yaml names -->\n\n" + table(panels))
+        note = f"<!-- `make report` writes these points with {out.name} from the records report.yaml names -->"
+        files[out.with_name(out.stem + "_points.md")] = f"{note}\n\n{table(panels)}"
     return files, figures
 
 

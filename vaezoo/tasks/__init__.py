@@ -33,14 +33,15 @@ def apply_debug(cfg: DictConfig) -> None:
 def check_early(cfg: DictConfig, overrides: list[str] | tuple[str, ...] = ()) -> None:
     """The config checks that need neither torch nor data, on a copy with the debug mode merged:
     a bad value is reported before the seconds that importing torch takes. A value the user set
-    on the command line that the debug mode would replace is an error, not a silent change."""
+    on the command line that the debug mode would replace is an error, not a silent change; a
+    group choice (``data=mnist``) is not such a value: the debug mode shrinks the chosen node."""
     early = cfg.copy()
     apply_debug(early)
     for key in sorted(override_keys(overrides)):
         if key.startswith(("debug", "hydra")) or "/" in key:
             continue
         before, after = OmegaConf.select(cfg, key, default=None), OmegaConf.select(early, key, default=None)
-        if before != after:
+        if before != after and not OmegaConf.is_config(before):
             raise ConfigError(f"{key}={before}: the debug mode (debug=..., conf/debug/) replaces it with {after}; "
                               "drop one of the two")
     precheck(early)
