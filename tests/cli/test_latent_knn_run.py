@@ -28,3 +28,13 @@ def test_knn_needs_labelled_data(tmp_path):
     with pytest.raises(ConfigError, match="has no labels"):
         run_task_in(tmp_path / "knn", ["+experiment=davidson2018/table2",
                                        f"ckpt_path={tmp_path / 'fixed' / 'checkpoints' / 'last.ckpt'}"])
+
+
+def test_knn_on_an_m1_m2_model_reads_all_its_training_labels_and_quotes_no_table_2_row(tmp_path):
+    """The separability of an M1+M2 model's z1: a probe, not a Table 2 row."""
+    run_task_in(tmp_path / "m1m2", ["+experiment=davidson2018/table3", "latent=vmf", "z2_latent=vmf"])
+    record = run_task_in(tmp_path / "knn", ["+experiment=davidson2018/table2",
+                                            f"ckpt_path={tmp_path / 'm1m2' / 'checkpoints' / 'last.ckpt'}"])
+    assert record["paper_rows"] == [] and not any(name.startswith("test/acc@") for name in record["metrics"])
+    assert 0 <= record["metrics"]["knn_accuracy/N=10"] <= 100
+    assert "| 10 | - |" in (tmp_path / "knn" / "table2.md").read_text()
