@@ -114,3 +114,11 @@ def test_a_did_you_mean_only_for_keys_no_config_has():
         "kapa: no config has the key 'kapa'; did you mean kappa?")
     known = ["paper_d=2", "table3_setting=h300_k100", "hydra.run.dir=x", "-m", "+trainer.max_time=1"]
     assert unknown_key_hint(known) is None
+
+
+def test_a_sweep_with_one_bad_value_launches_no_job(cli, tmp_path):
+    result = cli("-m", "debug=smoke", "latent.dim=4,0", "hydra.sweep.dir=sweep")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert ("vaezoo: error: sweep job #1 (debug=smoke latent.dim=0): latent.dim=0: sizes must be positive "
+            "integers; no job was launched") in result.stderr
+    assert not (tmp_path / "sweep").exists()
