@@ -60,3 +60,13 @@ def test_a_measure_file_beside_a_record_joins_its_metrics_under_its_name(tmp_pat
     metrics = load_runs([tmp_path], measures=["pseudo_inputs"])[0]["metrics"]
     assert metrics["pseudo_inputs/moved_fraction"] == 0.25 and metrics["pseudo_inputs/pseudo_inputs"] == 64
     assert "pseudo_inputs/settings" not in metrics and "pseudo_inputs/flag" not in metrics
+
+
+def test_a_record_that_gives_a_number_per_row_shows_each_rows_own():
+    rows = [f"davidson2018_table2.csv:d=2,labels={n},model=s-vae" for n in (100, 600)]
+    run = {"experiment": "davidson2018/table2", "paper_rows": rows, "seed": 0, "scale": "reduced", "path": "r",
+           "metrics": {"test/acc@d=2,labels=100,model=s-vae": 77.87, "test/acc@d=2,labels=600,model=s-vae": 87.31,
+                       "knn_accuracy/N=100": 77.87}}
+    text = markdown([run], ["test/acc"])
+    assert "| davidson2018_table2.csv:d=2,labels=100,model=s-vae | 0 | reduced | - | - | 77.87 | 77.9 +- 1.6 |" in text
+    assert "| davidson2018_table2.csv:d=2,labels=600,model=s-vae | 0 | reduced | - | - | 87.31 | 84.9 +- 0.6 |" in text

@@ -124,8 +124,9 @@ def _mean_std(values: list[float], decimals: int = 2) -> str:
 
 
 def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = False) -> str:
-    """One table per experiment: a line per paper row with ours (n seeds) and the paper's value;
-    ``only`` keeps those metrics, in that order. ``per_run`` gives each run folder its own line,
+    """One table per experiment: a line per paper row with ours (n seeds) and the paper's value
+    (a record's number for that row where it gives one per row, ``row_metric``); ``only`` keeps
+    those metrics, in that order. ``per_run`` gives each run folder its own line,
     named by the folder (variants of one row: an ablation, probes)."""
     groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for run in runs:
@@ -134,7 +135,9 @@ def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = Fa
             groups[(run["experiment"], reference, label)].append(run)
     sections = []
     for experiment in sorted({e for e, _, _ in groups}):
-        metrics = sorted({m for (e, _, _), rs in groups.items() if e == experiment for r in rs for m in r["metrics"]})
+        # a number a record gives for each of its rows (``row_metric``) is shown under its base name
+        metrics = sorted({m.split("@", 1)[0] for (e, _, _), rs in groups.items() if e == experiment
+                          for r in rs for m in r["metrics"]})
         if only:
             metrics = [m for m in only if m in metrics]
         header = ["run"] * per_run + ["paper row", "seeds", "scale", "epochs", "stopped by"]
@@ -149,8 +152,11 @@ def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = Fa
                      "/".join(sorted({r["scale"] for r in rs})),
                      "/".join(str(r.get("epochs", "-")) for r in rs),
                      "/".join(sorted({r.get("stopped_by", "-") for r in rs}))]
+            cells_of_row = parse_row_reference(reference)[1] if reference else {}
             for metric in metrics:
-                ours = [r["metrics"][metric] for r in rs if metric in r["metrics"]]
+                per_row = row_metric(metric, **cells_of_row)
+                ours = [r["metrics"].get(per_row, r["metrics"].get(metric)) for r in rs
+                        if per_row in r["metrics"] or metric in r["metrics"]]
                 stage, _, column = metric.rpartition("/")
                 table = parse_row_reference(reference)[0] if reference else ""
                 column = paper_columns(table, paper or {}).get(column, column)
