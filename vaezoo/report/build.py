@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -91,13 +93,13 @@ def paper_figures(root: Path) -> dict[Path, list[Panel]]:
     return figures
 
 
-def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
-    """Every generated text file under ``root`` with its text, and each curve figure with the
-    runs it draws."""
+def render(root: Path) -> tuple[dict[Path, str], dict[Path, Callable[[], object]]]:
+    """Every generated text file under ``root`` with its text, and every figure with the call that
+    draws it (each reads its records or points once, here, so a bad manifest fails before any write)."""
     manifest_path = root / MANIFEST
     manifest = _manifest(root)
     files: dict[Path, str] = {}
-    figures: dict[Path, list[dict]] = {}
+    figures: dict[Path, Callable[[], object]] = {}
     quoted: dict[str, dict] = {}
     for entry in manifest.get("tables", []):
         folders = _folders(root, entry["runs"], f"tables: {entry['out']}")
@@ -111,8 +113,9 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
         if entry.get("status", True):
             quoted.update((run["path"], run) for run in runs)
         figure = (root / entry["out"]).with_name(Path(entry["out"]).stem + "_curves.png")
-        figures[figure] = (load_runs(_folders(root, entry["curves"], f"tables: {entry['out']}: curves"))
-                           if "curves" in entry else runs)
+        curves = (load_runs(_folders(root, entry["curves"], f"tables: {entry['out']}: curves"))
+                  if "curves" in entry else runs)
+        figures[figure] = partial(draw_curves, curves, figure)
     status = manifest.get("status", {})
     reasons: list[NotRun] = [not_run(item["rows"], item["why"], item.get("column"))
                              for item in status.get("not_run", [])]
@@ -120,6 +123,9 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, list[dict]]]:
     for out, panels in paper_figures(root).items():
         note = f"<!-- `make report` writes these points with {out.name} from the records report.yaml names -->"
         files[out.with_name(out.stem + "_points.md")] = f"{note}\n\n{table(panels)}"
+        figures[out] = partial(draw, panels, out)
+    for points in latent_figures(root):
+        figures[points.with_suffix(".png")] = partial(draw_latent_space, points, points.with_suffix(".png"))
     return files, figures
 
 
@@ -130,7 +136,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         files, figures = render(args.root)
-        latent_figures(args.root)
     except ManifestError as error:
         sys.exit(f"vaezoo.report.build: {error}")
     stale = [path for path, text in files.items() if not path.is_file() or path.read_text() != text]
@@ -141,15 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     for path in stale:
         path.write_text(text := files[path])
         print(f"wrote {path} ({len(text.splitlines())} lines)")
-    for path, runs in figures.items():
-        if draw_curves(runs, path):
-            print(f"drew {path} ({len(runs)} runs)")
-    for out, panels in paper_figures(args.root).items():
-        draw(panels, out)
-        print(f"drew {out}")
-    for points in latent_figures(args.root):
-        draw_latent_space(points, points.with_suffix(".png"))
-        print(f"drew {points.with_suffix('.png')}")
+    for path, draw_figure in figures.items():
+        if draw_figure() is not False:   # draw_curves: False when no run logged curves
+            print(f"drew {path}")
 
 
 if __name__ == "__main__":
