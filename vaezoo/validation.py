@@ -248,9 +248,15 @@ def _check_task_settings(cfg: DictConfig) -> None:
             raise ConfigError(f"task.{name} is missing: {target} needs it (conf/task/ gives every task its settings)")
 
 
+TRAINING_TASK = "vaezoo.tasks.train.run"
+
+
 def _warn_unfinished_warmup(cfg: DictConfig) -> None:
     """A run shorter than a term's warm-up trains with that weight below its final value throughout
-    the last epochs; legal (a reduced-scale run may want it) but rarely intended."""
+    the last epochs; legal (a reduced-scale run may want it) but rarely intended. Tasks that read a
+    trained checkpoint (evaluate, probes) train nothing: no warning."""
+    if (cfg.get("task") or {}).get("_target_") != TRAINING_TASK:
+        return
     epochs = cfg.get("trainer", {}).get("max_epochs")
     terms = (cfg.get("objective") or {}).get("terms") or {}
     for name, term in terms.items():

@@ -83,3 +83,13 @@ def test_a_run_shorter_than_its_kl_warmup_is_warned_about(caplog):
     with caplog.at_level("WARNING", logger="vaezoo.validation"):
         validate(cfg)
     assert "exceeds" not in caplog.text
+
+
+def test_a_task_that_trains_nothing_is_not_warned_about_the_warmup(caplog):
+    from vaezoo.validation import validate
+
+    cfg = compose_config(["+experiment=xu2018/table3_grid", "experiment/xu2018/variant=g_vae", "trainer.max_epochs=5",
+                          "task=evaluate", "ckpt_path=run/checkpoints/best.ckpt"])
+    with caplog.at_level("WARNING", logger="vaezoo.validation"):
+        validate(cfg)
+    assert "exceeds" not in caplog.text
