@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -34,14 +35,38 @@ def _app(cfg: DictConfig) -> float | None:
     from vaezoo.tasks import check_early, run_task
 
     hydra_cfg = HydraConfig.get()
+    output_dir = Path(hydra_cfg.runtime.output_dir)
     try:
         check_early(cfg, list(hydra_cfg.overrides.task))
-        record = run_task(cfg, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
     except VaezooError as err:
-        log.error("%s", err)
-        print(f"vaezoo: error: {err}", file=sys.stderr)
+        report(err)
+        remove_if_only_hydra_wrote(output_dir)
+        sys.exit(2)
+    try:
+        record = run_task(cfg, output_dir, list(hydra_cfg.overrides.task))
+    except VaezooError as err:
+        report(err)
         sys.exit(2)
     return record["metrics"].get("test/elbo")
+
+
+def report(err: VaezooError) -> None:
+    log.error("%s", err)
+    print(f"vaezoo: error: {err}", file=sys.stderr)
+
+
+# What Hydra writes into a run folder before the task starts.
+_HYDRA_FILES = frozenset({".hydra", "cli.log"})
+
+
+def remove_if_only_hydra_wrote(output_dir: Path) -> None:
+    """A command rejected before it ran leaves no run folder behind: remove the folder when it holds
+    nothing but Hydra's own files (the error is on stderr). A folder with anything else in it (a
+    run being resumed, files of the user's) is left as it is."""
+    if not output_dir.is_dir() or {path.name for path in output_dir.iterdir()} - _HYDRA_FILES:
+        return
+    logging.shutdown()  # closes cli.log's handler before the file goes
+    shutil.rmtree(output_dir, ignore_errors=True)
 
 
 # Hydra flags that take a value, and the values that --info accepts.

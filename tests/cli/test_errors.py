@@ -34,7 +34,17 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     assert result.returncode == 2
     assert "vaezoo: error: latent.dim=-3: sizes must be positive integers" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not list(tmp_path.rglob("*.ckpt"))
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()], "the rejected run left files behind"
+
+
+def test_a_rejected_command_leaves_a_folder_with_files_of_its_own_as_it_was(cli, tmp_path):
+    """Only a folder that holds nothing but Hydra's files is removed; a user's folder keeps its files."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("kept")
+    result = cli("latent.dim=-3", "debug=smoke", f"hydra.run.dir={folder}")
+    assert result.returncode == 2
+    assert (folder / "notes.txt").read_text() == "kept" and (folder / "cli.log").is_file()
 
 
 @pytest.mark.parametrize("overrides,match", [
