@@ -30,10 +30,12 @@ def semi_supervised(alpha: float = 0.1) -> Objective:
     return objective
 
 
-def make_model(z1: str = "gaussian", z2: str = "gaussian", alpha: float = 0.1) -> StackedM1M2:
+def make_model(z1: str = "gaussian", z2: str = "gaussian", alpha: float = 0.1,
+               classifier_input: str = "sample") -> StackedM1M2:
     torch.manual_seed(0)
     return StackedM1M2(MLP(784, [32]), HEADS[z1](32, 4), MLP(4, [32], 784), PRIORS[z2](3),
-                       partial(HEADS[z2], dim=3), partial(HEADS[z1], dim=4), semi_supervised(alpha), hidden_sizes=[32])
+                       partial(HEADS[z2], dim=3), partial(HEADS[z1], dim=4), semi_supervised(alpha), hidden_sizes=[32],
+                       classifier_input=classifier_input)
 
 
 def batch(n: int = 6) -> dict:
@@ -51,7 +53,7 @@ def test_unlabelled_bound_sums_the_labelled_terms_over_classes_with_q_y_and_adds
     model = make_model()
     model.z2_latent.sample = lambda q: (q.mode, None)  # deterministic z2: the two sides see the same code
     z1, m1 = torch.randn(5, 4), torch.randn(5)
-    bound = unlabelled_bound(model, z1, m1)
+    bound = unlabelled_bound(model, z1, m1, model.classifier(z1))
     q_y = model.classifier(z1).softmax(-1)
     per_class = torch.stack([model.m2_terms(z1, torch.full((5,), k)) for k in range(10)], -1)
     expected = m1 + (q_y * per_class).sum(-1) - (q_y * q_y.log()).sum(-1)
@@ -78,6 +80,23 @@ def test_alpha_weights_the_mean_cross_entropy_of_the_labelled_images():
     z1 = model.latent.sample(model.latent(model.encoder(x_l)))[0]
     cross_entropy = torch.nn.functional.cross_entropy(model.classifier(z1), y_l)
     torch.testing.assert_close(losses[1.0] - losses[0.0], cross_entropy, rtol=0, atol=1e-4)  # float32 losses ~ 500
+
+
+@pytest.mark.parametrize("classifier_input", ["sample", "mode"])
+def test_the_classifier_reads_the_sample_or_the_mode_of_q_z1(classifier_input):
+    """The cross-entropy term and q(y | .) inside U(x) read z1's sample (Kingma et al.) or q(z1|x)'s mode."""
+    model = make_model("vmf", "vmf", classifier_input=classifier_input)
+    passes = model.training_passes(batch())
+    labelled = passes["labelled"]
+    code = labelled.z if classifier_input == "sample" else labelled.q.mode
+    assert not torch.allclose(labelled.z, labelled.q.mode)
+    expected = torch.nn.functional.cross_entropy(model.classifier(code), labelled.extras["y"], reduction="none")
+    torch.testing.assert_close(LabelClassification(1.0, "labelled")(model, labelled), expected)
+
+
+def test_an_unknown_classifier_input_is_refused():
+    with pytest.raises(ValueError, match="classifier_input='mean': choose one of"):
+        make_model(classifier_input="mean")
 
 
 @pytest.mark.parametrize("z1, z2", [("gaussian", "gaussian"), ("vmf", "vmf"), ("vmf", "gaussian")])

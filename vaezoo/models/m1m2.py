@@ -25,9 +25,11 @@ from vaezoo.models.base import LatentVariableModel
 from vaezoo.models.image_vae import bernoulli_log_likelihood
 from vaezoo.models.optimization import Optimizations
 from vaezoo.nets.mlp import MLP
-from vaezoo.objectives import KL, Objective, Passes
+from vaezoo.objectives import KL, Objective, Pass, Passes
 from vaezoo.objectives.score import with_score_correction
 from vaezoo.priors.base import Prior
+
+CLASSIFIER_INPUTS = ("sample", "mode")
 
 
 class StackedM1M2(LatentVariableModel):
@@ -43,6 +45,10 @@ class StackedM1M2(LatentVariableModel):
         num_classes: classes of y.
         objective: the semi-supervised objective (``objective=semi_supervised``).
         optimizers: as ``LatentVariableModel`` (the paper: Adam 1e-3).
+        classifier_input: what q(y | .) reads in training: ``sample``, the pass's z1 sample
+            (Kingma et al.'s q(y|z1)), or ``mode``, the mode of q(z1|x), which evaluation reads
+            too (a vMF sample of low kappa lies far from its mean direction). Either way q(y | .)
+            is a function of x, so both bounds stay bounds.
     """
 
     bound_estimator = {"method": "single_sample_monte_carlo_y_enumerated", "samples": 1}
@@ -51,11 +57,15 @@ class StackedM1M2(LatentVariableModel):
     def __init__(self, encoder: nn.Module, latent: LatentHead, decoder: nn.Module, prior: Prior,
                  z2_latent: Callable[..., LatentHead], z1_conditional: Callable[..., LatentHead],
                  objective: Objective, hidden_sizes: Sequence[int] = (500,), activation: str = "relu",
-                 num_classes: int = 10, optimizers: Optimizations | None = None) -> None:
+                 num_classes: int = 10, optimizers: Optimizations | None = None,
+                 classifier_input: str = "sample") -> None:
+        if classifier_input not in CLASSIFIER_INPUTS:
+            raise ValueError(f"classifier_input={classifier_input!r}: choose one of {list(CLASSIFIER_INPUTS)}")
         hidden_sizes = [int(width) for width in hidden_sizes]  # plain ints: checkpoints load weights_only
         super().__init__(encoder, latent, decoder, None, objective, optimizers)  # no p(z1): M2 models z1
         self.z2_prior = prior
         self.num_classes = num_classes
+        self.classifier_input = classifier_input
         self.classifier = MLP(latent.dim, hidden_sizes, num_classes, activation)
         self.z2_encoder = MLP(latent.dim + num_classes, hidden_sizes, activation=activation)
         self.z1_decoder = MLP(prior.dim + num_classes, hidden_sizes, activation=activation)
@@ -70,6 +80,10 @@ class StackedM1M2(LatentVariableModel):
 
     def default_evaluators(self, settings: EvalSettings) -> list[Evaluator]:
         return [LabelAccuracy(from_pass="unlabelled")]
+
+    def class_logits(self, data: Pass) -> torch.Tensor:
+        """Logits of q(y | .) in training, at the input ``classifier_input`` names."""
+        return self.classifier(data.q.mode if self.classifier_input == "mode" else data.z)
 
     def log_likelihood(self, x: torch.Tensor, z1: torch.Tensor) -> torch.Tensor:
         return bernoulli_log_likelihood(self.decoder(z1), x)

@@ -30,9 +30,10 @@ def m1_bound(model: LatentVariableModel, data: Pass) -> torch.Tensor:
     return model.log_likelihood(data.x, data.z) + data.q.entropy()
 
 
-def unlabelled_bound(model: LatentVariableModel, z1: torch.Tensor, m1: torch.Tensor) -> torch.Tensor:
-    """U(x) with y summed out, from z1 [batch, dim] and M1's bound [batch]."""
-    logits = model.classifier(z1)
+def unlabelled_bound(model: LatentVariableModel, z1: torch.Tensor, m1: torch.Tensor,
+                     logits: torch.Tensor) -> torch.Tensor:
+    """U(x) with y summed out, from z1 [batch, dim], M1's bound [batch] and the logits of q(y | .)
+    [batch, classes]."""
     classes = torch.arange(logits.shape[-1], device=z1.device)
     per_class = model.m2_terms(z1.expand(len(classes), *z1.shape),
                                classes[:, None].expand(len(classes), len(z1)))  # [classes, batch]
@@ -56,7 +57,7 @@ class UnlabelledBound(Term):
     sign, bound_sign = -1, 1
 
     def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
-        return unlabelled_bound(model, data.z, m1_bound(model, data))
+        return unlabelled_bound(model, data.z, m1_bound(model, data), model.class_logits(data))
 
 
 class LabelClassification(Term):
@@ -65,4 +66,4 @@ class LabelClassification(Term):
     sign, bound_sign = 1, 0
 
     def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
-        return nn.functional.cross_entropy(model.classifier(data.z), data.extras["y"], reduction="none")
+        return nn.functional.cross_entropy(model.class_logits(data), data.extras["y"], reduction="none")
