@@ -70,3 +70,11 @@ def test_a_record_that_gives_a_number_per_row_shows_each_rows_own():
     text = markdown([run], ["test/acc"])
     assert "| davidson2018_table2.csv:d=2,labels=100,model=s-vae | 0 | reduced | - | - | 77.87 | 77.9 +- 1.6 |" in text
     assert "| davidson2018_table2.csv:d=2,labels=600,model=s-vae | 0 | reduced | - | - | 87.31 | 84.9 +- 0.6 |" in text
+
+
+def test_rows_are_ordered_by_the_value_of_the_numbers_in_them():
+    runs = [{"experiment": "vampprior/table1", "seed": 0, "scale": "full", "metrics": {"test/bpd": 4.5},
+             "paper_rows": [f"vamp_report_tables.csv:table=1,prior=standard,posterior=gaussian,latent={m}"]}
+            for m in (100, 10, 40)]
+    rows = [line for line in markdown(runs).splitlines() if "latent=" in line]
+    assert [row.split("latent=")[1].split(" ")[0] for row in rows] == ["10", "40", "100"]

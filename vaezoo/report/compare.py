@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping
@@ -123,6 +124,13 @@ def _mean_std(values: list[float], decimals: int = 2) -> str:
     return f"{_number(statistics.mean(values), decimals)} +- {_number(statistics.stdev(values), decimals)}"
 
 
+def natural_order(texts: tuple[str, ...]) -> tuple:
+    """Sort key that orders the numbers inside names by value: latent=10, 40, 100 (not 10, 100, 40),
+    lr0.001 before lr0.01."""
+    return tuple(tuple(float(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+(?:\.\d+)?)", text)))
+                 for text in texts)
+
+
 def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = False) -> str:
     """One table per experiment: a line per paper row with ours (n seeds) and the paper's value
     (a record's number for that row where it gives one per row, ``row_metric``); ``only`` keeps
@@ -144,7 +152,7 @@ def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = Fa
         # A measure of our own (pseudo_inputs/...) has no published counterpart: one column.
         header += [cell for m in metrics for cell in ((f"{m} ours", f"{m} paper") if _published_stage(m) else (m,))]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for (e, reference, label), rs in sorted(groups.items()):
+        for (e, reference, label), rs in sorted(groups.items(), key=lambda item: natural_order(item[0])):
             if e != experiment:
                 continue
             paper = paper_row(reference) if reference else None
