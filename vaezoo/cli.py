@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
-import shutil
 import sys
+import time
 from pathlib import Path
 
 import hydra
@@ -38,35 +39,39 @@ def _app(cfg: DictConfig) -> float | None:
     output_dir = Path(hydra_cfg.runtime.output_dir)
     try:
         check_early(cfg, list(hydra_cfg.overrides.task))
-    except VaezooError as err:
-        report(err)
-        remove_if_only_hydra_wrote(output_dir)
-        sys.exit(2)
-    try:
         record = run_task(cfg, output_dir, list(hydra_cfg.overrides.task))
     except VaezooError as err:
-        report(err)
+        log.error("%s", err)
+        print(f"vaezoo: error: {err}", file=sys.stderr)
+        remove_rejected_run_folder(output_dir, hydra_cfg.job.name, hydra_cfg.output_subdir)
         sys.exit(2)
     return record["metrics"].get("test/elbo")
 
 
-def report(err: VaezooError) -> None:
-    log.error("%s", err)
-    print(f"vaezoo: error: {err}", file=sys.stderr)
+_STARTED = time.time()  # at import, before Hydra writes anything for this process
+_HYDRA_CONFIG_COPIES = ("config.yaml", "hydra.yaml", "overrides.yaml")
 
 
-# What Hydra writes into a run folder before the task starts.
-_HYDRA_FILES = frozenset({".hydra", "cli.log"})
-
-
-def remove_if_only_hydra_wrote(output_dir: Path) -> None:
-    """A command rejected before it ran leaves no run folder behind: remove the folder when it holds
-    nothing but Hydra's own files (the error is on stderr). A folder with anything else in it (a
-    run being resumed, files of the user's) is left as it is."""
-    if not output_dir.is_dir() or {path.name for path in output_dir.iterdir()} - _HYDRA_FILES:
+def remove_rejected_run_folder(output_dir: Path, job_name: str, output_subdir: str | None) -> None:
+    """A command rejected before it ran leaves no run folder behind. Only a folder holding nothing
+    but what Hydra wrote for this process (its config copies and the job's log, all newer than
+    the process) is removed; one with anything else in it (config.yaml of a run that started, a
+    run being resumed, a user's or another process's files) is left exactly as it is."""
+    log_file = output_dir / f"{job_name}.log"
+    written = [log_file] + [output_dir / output_subdir / name for name in _HYDRA_CONFIG_COPIES if output_subdir]
+    present = [path for path in output_dir.rglob("*") if path.is_file()] if output_dir.is_dir() else []
+    if not present or any(path not in written or path.stat().st_mtime < _STARTED for path in present):
         return
-    logging.shutdown()  # closes cli.log's handler before the file goes
-    shutil.rmtree(output_dir, ignore_errors=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # the job log's handler closes before its file goes
+        if isinstance(handler, logging.FileHandler) and Path(handler.baseFilename) == log_file.resolve():
+            root.removeHandler(handler)
+            handler.close()
+    for path in present:
+        path.unlink(missing_ok=True)
+    for folder in [output_dir / output_subdir] * bool(output_subdir) + [output_dir]:
+        with contextlib.suppress(OSError):  # not empty: something arrived meanwhile, and stays
+            folder.rmdir()
 
 
 # Hydra flags that take a value, and the values that --info accepts.

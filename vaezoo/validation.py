@@ -172,6 +172,7 @@ def validate(cfg: DictConfig) -> None:
     _check_values(cfg)
     _check_model_fits_data(cfg)
     _check_objective_fits_model(cfg)
+    _check_model_choices(cfg)
     _check_by_construction(cfg)
     _warn_unfinished_warmup(cfg)
 
@@ -221,6 +222,16 @@ def _check_objective_fits_model(cfg: DictConfig) -> None:
             raise ConfigError(f"objective.terms.{name}.from_pass={wanted!r}: {model.__name__}'s training steps have "
                               f"the passes {list(model.pass_names)}; pick an objective for this model (model/*.yaml "
                               "selects its own)")
+
+
+def _check_model_choices(cfg: DictConfig) -> None:
+    """A model setting with a fixed set of values (the model class's ``setting_choices``, e.g.
+    ``model.classifier_input``) is checked before any data is read."""
+    model = get_class(cfg.model._target_)
+    for key, allowed in getattr(model, "setting_choices", {}).items():
+        value = cfg.model.get(key)
+        if value is not None and value not in allowed:
+            raise ConfigError(f"model.{key}={value!r} is not one of {list(allowed)}")
 
 
 def _check_optimizers(optimizations: dict) -> None:

@@ -37,6 +37,13 @@ def test_config_error_exits_with_code_2_and_one_line(cli, tmp_path):
     assert not [path for path in tmp_path.rglob("*") if path.is_file()], "the rejected run left files behind"
 
 
+def test_a_command_rejected_once_torch_is_loaded_leaves_no_run_folder_either(cli, tmp_path):
+    """model.classifier_input is checked by validate(), after check_early, before the run starts."""
+    result = cli("+experiment=davidson2018/table3", "model.classifier_input=mean", "debug=smoke")
+    assert result.returncode == 2 and "model.classifier_input='mean' is not one of" in result.stderr
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()], "the rejected run left files behind"
+
+
 def test_a_rejected_command_leaves_a_folder_with_files_of_its_own_as_it_was(cli, tmp_path):
     """Only a folder that holds nothing but Hydra's files is removed; a user's folder keeps its files."""
     folder = tmp_path / "mine"
@@ -76,6 +83,8 @@ def test_a_rejected_command_leaves_a_folder_with_files_of_its_own_as_it_was(cli,
                                              r"takes \['kappas', 'manifold_dims', 'samples'\]"),
     (["task=latent_knn", "~task.neighbours"], r"task.neighbours is missing: vaezoo.tasks.latent_knn.run needs it"),
     (["scale=huge"], r"scale='huge' is not one of"),
+    (["+experiment=davidson2018/table3", "model.classifier_input=mean"],
+     r"model.classifier_input='mean' is not one of \['sample', 'mode'\]"),
     (["latent=vmf", "latent.kappa_min=abc"], r"latent.kappa_min='abc': must be a positive number"),
     (["objective.terms.kl.weight.epochs=abc"], r"objective.terms.kl.weight.epochs='abc': must be a number >= 0"),
     (["prior=vampprior", "prior.num_pseudo_inputs=abc"], r"prior.num_pseudo_inputs='abc': sizes must be positive"),
@@ -155,6 +164,9 @@ def test_missing_data_root_names_file_root_and_remedy(run_inprocess, tmp_path):
 def test_missing_data_root_from_the_command_line(cli, tmp_path):
     result = cli("+experiment=davidson2018/table1", f"data_root={tmp_path / 'nowhere'}", "data.download=false")
     assert result.returncode == 2 and "missing train-images-idx3-ubyte.gz" in result.stderr
+    # a run that started (its config.yaml written) keeps its folder and log
+    (run,) = [path.parent for path in (tmp_path / "outputs").rglob("config.yaml") if path.parent.name != ".hydra"]
+    assert (run / "cli.log").is_file() and (run / ".hydra" / "overrides.yaml").is_file()
 
 
 def test_truncated_gz_is_rejected_before_training(run_inprocess, tmp_path):

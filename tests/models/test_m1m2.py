@@ -94,6 +94,25 @@ def test_the_classifier_reads_the_sample_or_the_mode_of_q_z1(classifier_input):
     torch.testing.assert_close(LabelClassification(1.0, "labelled")(model, labelled), expected)
 
 
+def test_the_unlabelled_bound_weighs_the_classes_by_q_y_at_the_classifier_input():
+    model = make_model("vmf", "vmf", classifier_input="mode")
+    model.z2_latent.sample = lambda q: (q.mode, None)  # deterministic z2: both sides see the same code
+    unlabelled = model.training_passes(batch())["unlabelled"]
+    bound = UnlabelledBound(1.0, "unlabelled")(model, unlabelled)
+    m1 = model.log_likelihood(unlabelled.x, unlabelled.z) + unlabelled.q.entropy()
+    expected = unlabelled_bound(model, unlabelled.z, m1, model.classifier(unlabelled.q.mode))
+    torch.testing.assert_close(bound, expected)
+    assert not torch.allclose(bound, unlabelled_bound(model, unlabelled.z, m1, model.classifier(unlabelled.z)))
+
+
+def test_the_cross_entropy_on_the_mode_takes_no_score_correction():
+    """Only a term that reads the sample carries the vMF sampler's score correction."""
+    for classifier_input, reads in (("sample", True), ("mode", False)):
+        model = make_model("vmf", "vmf", classifier_input=classifier_input)
+        labelled = model.training_passes(batch())["labelled"]
+        assert LabelClassification(1.0, "labelled").reads_sample(model, labelled) is reads
+
+
 def test_an_unknown_classifier_input_is_refused():
     with pytest.raises(ValueError, match="classifier_input='mean': choose one of"):
         make_model(classifier_input="mean")

@@ -52,6 +52,7 @@ class StackedM1M2(LatentVariableModel):
     """
 
     bound_estimator = {"method": "single_sample_monte_carlo_y_enumerated", "samples": 1}
+    setting_choices = {"classifier_input": CLASSIFIER_INPUTS}
     pass_names = ("labelled", "unlabelled")
 
     def __init__(self, encoder: nn.Module, latent: LatentHead, decoder: nn.Module, prior: Prior,

@@ -7,7 +7,9 @@ With z1 ~ q(z1|x), per image:
     U(x)    = log p(x|z1) + H[q(z1|x)] + sum_y q(y|z1) M2(z1, y) + H[q(y|z1)]
 
 where M2(z1, y) = log p(z1|z2,y) - KL(q(z2|z1,y) || p(z2)) + log p(y) at one z2 sample (the
-model's ``m2_terms``). Eq. 9 adds alpha times -log q(y|z1) on the labelled images. Divided by the
+model's ``m2_terms``). Eq. 9 adds alpha times -log q(y|z1) on the labelled images. q(y | .) may
+read the mode of q(z1|x) instead of z1 (the model's ``classifier_input``): a function of x all the
+same, so both bounds stay bounds. Divided by the
 training set's size N the objective is (N_l E_l[L] + N_u E_u[U]) / N + alpha E_l[-log q(y|z1)]:
 weights ``TrainingShare("labelled")``, ``TrainingShare("unlabelled")`` and alpha.
 """
@@ -67,3 +69,8 @@ class LabelClassification(Term):
 
     def forward(self, model: LatentVariableModel, data: Pass) -> torch.Tensor:
         return nn.functional.cross_entropy(model.class_logits(data), data.extras["y"], reduction="none")
+
+    def reads_sample(self, model: LatentVariableModel, data: Pass) -> bool:
+        """On the mode of q(z1|x) (``classifier_input=mode``) the term does not depend on the
+        sample: no score correction, which would add noise (times alpha) and nothing else."""
+        return getattr(model, "classifier_input", "sample") == "sample"
