@@ -59,3 +59,16 @@ def test_codes_are_unit_means_and_swaps_move_them(fixtures_dir, tmp_path, bow_in
 def test_probes_refuse_a_model_without_a_sentence_code(tmp_path):
     with pytest.raises(ConfigError, match="task=bow_probe probes the latent code of a sentence VAE"):
         require_sentence_vae(MLP(4, [4]), tmp_path / "best.ckpt", "bow_probe")
+
+
+def test_table6_metrics_are_the_papers_columns_and_its_table_shows_them_side_by_side():
+    from vaezoo.paper_tables import read_table
+    from vaezoo.tasks.bow_probe import markdown, metric_prefix
+
+    published = {f"test/{column}" for column in read_table("xu2018_table6")[0]} - {"test/model"}
+    nvrnn = {metric_prefix(False) + direction for direction in ("mu_to_bow", "bow_to_mu")}
+    assert nvrnn <= published and metric_prefix(True) + "mu_to_bow" in published
+    text = markdown({"test/nvrnn_mu_to_bow": 0.62, "test/nvrnn_bow_to_mu": 0.66}, "xu2018_table6.csv:model=g-vae",
+                    10, 20)
+    assert "| xu2018_table6.csv:model=g-vae | nvrnn_mu_to_bow | 0.62 | 0.74 |" in text
+    assert "| xu2018_table6.csv:model=g-vae | nvrnn_bow_to_mu | 0.66 | 0.74 |" in text
