@@ -11,7 +11,9 @@ relative to ``experiments/``), a line per run folder (``per_run``: variants of o
 row, an ablation), whether its runs count on the status page (``status``, default true; false
 for ablations and probes) and the runs whose training curves it draws where they are other
 folders (``curves``). Then the published tables of the status page with their metric columns,
-and the rows not run, with the reason. Beside each table goes ``<table>_curves.png``
+the records that are another table's row too (``same_model``: the record and the experiment
+whose model it is, checked by ``vaezoo.report.same_model``), and the rows not run, with the
+reason. Beside each table goes ``<table>_curves.png``
 (validation KL and NLL per epoch), and beside each points file that ``latent_figures`` lists
 its figure (``vaezoo.report.latent_space``: Davidson et al.'s Fig. 2). A published figure
 (``paper_figures``: ``figure``, one of ``vaezoo.report.figures.FIGURES``, its ``runs``, ``out``
@@ -34,6 +36,7 @@ from vaezoo.report.compare import load_runs, markdown
 from vaezoo.report.curves import draw_curves
 from vaezoo.report.figures import FIGURES, Panel, draw, table
 from vaezoo.report.latent_space import draw_latent_space
+from vaezoo.report.same_model import rows_also_filled
 from vaezoo.report.status import NotRun, not_run, status_page
 
 MANIFEST = "report.yaml"
@@ -117,6 +120,16 @@ def render(root: Path) -> tuple[dict[Path, str], dict[Path, Callable[[], object]
                   if "curves" in entry else runs)
         figures[figure] = partial(draw_curves, curves, figure)
     status = manifest.get("status", {})
+    for entry in status.get("same_model", []):
+        where = f"status: same_model: {entry['run']}"
+        run = next((r for r in quoted.values() if Path(r["path"]) == root / entry["run"]), None)
+        if run is None:
+            raise ManifestError(f"{manifest_path}: {where}: not a run of any table that counts on the status page")
+        try:
+            rows = rows_also_filled(root / entry["run"], entry["experiment"])
+        except ValueError as error:
+            raise ManifestError(f"{manifest_path}: {where}: {error}") from None
+        quoted[run["path"]] = {**run, "paper_rows": [*run["paper_rows"], *rows]}
     reasons: list[NotRun] = [not_run(item["rows"], item["why"], item.get("column"))
                              for item in status.get("not_run", [])]
     files[root / STATUS_PAGE] = status_page(status.get("tables", {}), quoted.values(), reasons)
