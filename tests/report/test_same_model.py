@@ -40,10 +40,10 @@ def test_a_record_of_another_model_is_refused_with_the_settings_that_differ(tmp_
 
 
 def test_only_protocol_settings_count():
-    recorded = {"name": "a", "data": {"root": "/here", "batch_size": 32}, "trainer": {"max_epochs": 20},
-                "callbacks": {"progress": None}}
-    composed = {"name": "b", "data": {"root": "/there", "batch_size": 32}, "trainer": {"max_epochs": 20},
-                "callbacks": {}}
+    recorded = {"name": "a", "data": {"root": "/here", "cache_dir": "~/.cache", "batch_size": 32},
+                "trainer": {"max_epochs": 20}, "callbacks": {"progress": None}}
+    composed = {"name": "b", "data": {"root": "/there", "cache_dir": "/tmp/cache", "batch_size": 32},
+                "trainer": {"max_epochs": 20}, "callbacks": {}}
     assert differences(recorded, composed) == []
     composed["trainer"]["accumulate_grad_batches"] = 1     # added by later code at its neutral value
     assert differences(recorded, composed) == []

@@ -23,8 +23,10 @@ from vaezoo.config import register_resolvers
 # The settings that decide what is trained and measured (not where files go or what is logged).
 PROTOCOL = ("model", "latent", "prior", "objective", "optimizer", "eval", "trainer", "data", "seed", "kappa",
             "setting")
-# Where the data lies on the machine that ran, not what the data is.
+# Where the data and its caches lie on the machine that ran (VAEZOO_DATA, VAEZOO_CACHE), not what
+# the data is.
 NOT_PROTOCOL = frozenset({"data.root", "data.download"})
+NOT_PROTOCOL_NAMES = frozenset({"cache_dir"})
 # Settings later code added with the value that keeps earlier runs' behaviour.
 ADDED_SINCE = {"trainer.accumulate_grad_batches": 1}
 
@@ -41,7 +43,8 @@ def _leaves(tree: object, prefix: str = "") -> dict[str, object]:
 def protocol(config: dict) -> dict[str, object]:
     """The protocol's leaves of a resolved config, by dotted key."""
     leaves = {key: value for name in PROTOCOL if name in config for key, value in _leaves({name: config[name]}).items()}
-    return {key: value for key, value in leaves.items() if key not in NOT_PROTOCOL}
+    return {key: value for key, value in leaves.items()
+            if key not in NOT_PROTOCOL and key.rsplit(".", 1)[-1] not in NOT_PROTOCOL_NAMES}
 
 
 def differences(recorded: dict, composed: dict) -> list[str]:
