@@ -78,3 +78,11 @@ def test_rows_are_ordered_by_the_value_of_the_numbers_in_them():
             for m in (100, 10, 40)]
     rows = [line for line in markdown(runs).splitlines() if "latent=" in line]
     assert [row.split("latent=")[1].split(" ")[0] for row in rows] == ["10", "40", "100"]
+
+
+def test_a_probe_of_a_trained_model_names_the_models_seed():
+    """k-NN records of the seed-0 and seed-1 models (the task's own seed 0 both times) read "0, 1"."""
+    runs = [{"experiment": "davidson2018/table2", "seed": 0, "source_seed": model_seed, "scale": "reduced",
+             "paper_rows": ["davidson2018_table2.csv:d=2,labels=100,model=s-vae"], "metrics": {"test/acc": 78.0}}
+            for model_seed in (0, 1)]
+    assert "| davidson2018_table2.csv:d=2,labels=100,model=s-vae | 0, 1 |" in markdown(runs)

@@ -58,3 +58,12 @@ def test_class_balanced_draw():
     assert not np.array_equal(chosen, class_balanced_draw(labels, 100, np.random.default_rng(1)))
     with pytest.raises(ConfigError, match="cannot be split evenly over 10 classes"):
         class_balanced_draw(labels, 105, np.random.default_rng(0))
+
+
+def test_the_record_names_the_probed_models_seed(tmp_path):
+    from tests.cli.conftest import run_task_in
+
+    run_task_in(tmp_path / "model", ["+experiment=davidson2018/table1", "seed=3"])
+    record = run_task_in(tmp_path / "knn", ["+experiment=davidson2018/table2", "task.labelled=[10]", "task.draws=2",
+                                            f"ckpt_path={tmp_path / 'model' / 'checkpoints' / 'last.ckpt'}"])
+    assert record["seed"] == 0 and record["source_seed"] == 3

@@ -156,7 +156,8 @@ def markdown(runs: list[dict], only: list[str] | None = None, per_run: bool = Fa
             if e != experiment:
                 continue
             paper = paper_row(reference) if reference else None
-            cells = [label] * per_run + [reference or "-", ", ".join(str(r["seed"]) for r in rs),
+            # a probe of a trained model (k-NN) names the model's seed, not its own
+            cells = [label] * per_run + [reference or "-", ", ".join(str(r.get("source_seed", r["seed"])) for r in rs),
                      "/".join(sorted({r["scale"] for r in rs})),
                      "/".join(str(r.get("epochs", "-")) for r in rs),
                      "/".join(sorted({r.get("stopped_by", "-") for r in rs}))]

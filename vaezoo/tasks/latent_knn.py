@@ -116,7 +116,7 @@ def run(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...
     (output_dir / "table2.md").write_text(markdown(metrics, rows, model_name, labelled, draws))
     estimators = {"knn_accuracy": {"method": "repeated_class_balanced_draws", "samples": draws}}
     return recorder.write(trained_run_scale(cfg, checkpoint, overrides), metrics, estimators, paper_rows=rows,
-                          source_checkpoint=str(checkpoint))
+                          source_checkpoint=str(checkpoint), source_seed=source.get("seed"))
 
 
 def markdown(metrics: dict[str, float], rows: list[str], model: str, labelled: Sequence[int], draws: int) -> str:
