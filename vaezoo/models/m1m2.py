@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
+from torch.distributions import Distribution
 
 from vaezoo.evaluation import EvalSettings, Evaluator, LabelAccuracy
 from vaezoo.latent.base import LatentHead
@@ -100,14 +101,24 @@ class StackedM1M2(LatentVariableModel):
     def batch_size(self, batch) -> int:
         return len(batch["unlabelled"][0]) if isinstance(batch, dict) else len(batch[0])
 
+    def style_posterior(self, z1: torch.Tensor, y: torch.Tensor) -> Distribution:
+        """q(z2 | z1, y) for labels y."""
+        return self.z2_latent(self.z2_encoder(torch.cat([z1, self._onehot(y, z1)], -1)))
+
+    def z1_given(self, z2: torch.Tensor, y: torch.Tensor) -> Distribution:
+        """p(z1 | z2, y) for labels y."""
+        return self.z1_conditional(self.z1_decoder(torch.cat([z2, self._onehot(y, z2)], -1)))
+
+    def _onehot(self, y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        return nn.functional.one_hot(y, self.num_classes).to(like)
+
     def m2_terms(self, z1: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """log p(z1|z2,y) - KL(q(z2|z1,y) || p(z2)) + log p(y) for labels y, one z2 sample; the
         leading dimensions of z1 and y are the batch's. z2 is drawn inside the bound of z1, so its
         sampler's score correction applies here, to the one term that reads it."""
-        onehot = nn.functional.one_hot(y, self.num_classes).to(z1)
-        q2 = self.z2_latent(self.z2_encoder(torch.cat([z1, onehot], -1)))
+        q2 = self.style_posterior(z1, y)
         z2, score = self.z2_latent.sample(q2)
-        log_pz1 = self.z1_conditional(self.z1_decoder(torch.cat([z2, onehot], -1))).log_prob(z1)
+        log_pz1 = self.z1_given(z2, y).log_prob(z1)
         if score is not None:
             log_pz1 = with_score_correction(log_pz1, score)
         return log_pz1 - self.z2_kl.divergence(q2, self.z2_prior(), z2) - math.log(self.num_classes)

@@ -42,20 +42,15 @@ def modes(model: StackedM1M2, loader) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.cat(codes), torch.cat(labels)
 
 
-def onehot(model: StackedM1M2, y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    return torch.nn.functional.one_hot(y, model.num_classes).to(like)
-
-
 def style_codes(model: StackedM1M2, z1: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """The mode of q(z2 | z1, y)."""
-    return model.z2_latent(model.z2_encoder(torch.cat([z1, onehot(model, y, z1)], -1))).mode
+    return model.style_posterior(z1, y).mode
 
 
 def class_gain(model: StackedM1M2, z1: torch.Tensor, z2: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """log p(z1 | z2, y) - log mean_y' p(z1 | z2, y') per example."""
-    per_class = torch.stack([
-        model.z1_conditional(model.z1_decoder(torch.cat([z2, onehot(model, torch.full_like(y, k), z2)], -1)))
-        .log_prob(z1) for k in range(model.num_classes)], -1)
+    per_class = torch.stack([model.z1_given(z2, torch.full_like(y, k)).log_prob(z1)
+                             for k in range(model.num_classes)], -1)
     true = per_class.gather(-1, y[:, None]).squeeze(-1)
     return true - (per_class.logsumexp(-1) - math.log(model.num_classes))
 
